@@ -1,0 +1,140 @@
+"""Alert sources: configuration, integration keys, and who may change them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tocsin.alerts.models import AlertCreation, AlertSource, PriorityRule, SourceStatus
+from tocsin.alerts.visibility import can_see_source, visible_sources
+from tocsin.auth import security
+from tocsin.auth.models import Team, User
+from tocsin.auth.service import can_configure
+from tocsin.clock import Clock
+from tocsin.errors import Problem, forbidden, not_found
+
+# Integration types the ingest endpoints understand; vendor adapters add theirs when they register.
+INTEGRATION_TYPES: set[str] = {"API"}
+
+SOURCE_DEFAULTS: dict[str, Any] = {
+    "integration_type": "API",
+    "escalation_policy_id": None,
+    "team_ids": [],
+    "status": SourceStatus.ACTIVE.value,
+    "alert_creation": AlertCreation.ONE_OPEN_ALERT_PER_KEY.value,
+    "grouping_window_seconds": None,
+    "auto_resolution_seconds": None,
+    "priority_rule": PriorityRule.HIGH.value,
+    "support_hours": None,
+    "ignore_event_priority": False,
+}
+
+# Lets the escalation package answer "does policy N exist?" without alerts importing it.
+EscalationPolicyCheck = Callable[[Session, int], bool]
+_policy_checks: list[EscalationPolicyCheck] = []
+
+
+def register_policy_check(check: EscalationPolicyCheck) -> None:
+    _policy_checks.append(check)
+
+
+def _policy_exists(session: Session, policy_id: int) -> bool:
+    return any(check(session, policy_id) for check in _policy_checks)
+
+
+def get_visible_source(session: Session, user: User, source_id: int) -> AlertSource:
+    source = session.get(AlertSource, source_id)
+    if source is None or not can_see_source(user, source):
+        raise not_found("alert source")
+    return source
+
+
+def list_sources(session: Session, user: User) -> list[AlertSource]:
+    return list(session.scalars(select(AlertSource).where(visible_sources(user)).order_by(AlertSource.id)))
+
+
+def require_can_manage(user: User, source: AlertSource) -> None:
+    if user.is_admin:
+        return
+    if not can_configure(user):
+        raise forbidden("your role may not change alert sources")
+    if not source.teams or not (source.team_ids & user.team_ids):
+        raise forbidden("only admins and members of the source's teams may change it")
+
+
+def _resolve_teams(session: Session, user: User, team_ids: list[int]) -> list[Team]:
+    teams = []
+    for team_id in dict.fromkeys(team_ids):
+        team = session.get(Team, team_id)
+        if team is None:
+            raise Problem(400, f"team {team_id} does not exist", field="teams")
+        teams.append(team)
+    if not user.is_admin:
+        if not teams:
+            raise Problem(400, "assign the alert source to at least one of your teams", field="teams")
+        foreign = [t.name for t in teams if t.id not in user.team_ids]
+        if foreign:
+            raise Problem(403, f"you are not a member of team(s) {', '.join(foreign)}", field="teams")
+    return teams
+
+
+def apply_settings(session: Session, user: User, source: AlertSource, changes: dict[str, Any]) -> None:
+    """Apply validated field changes (snake_case keys) to a source, checking references and rules."""
+    if "integration_type" in changes and changes["integration_type"] not in INTEGRATION_TYPES:
+        known = ", ".join(sorted(INTEGRATION_TYPES))
+        raise Problem(400, f"unknown integrationType {changes['integration_type']!r}; known: {known}",
+                      field="integrationType")
+    if changes.get("escalation_policy_id") is not None and not _policy_exists(session, changes["escalation_policy_id"]):
+        raise Problem(400, f"escalation policy {changes['escalation_policy_id']} does not exist",
+                      field="escalationPolicy")
+    if "team_ids" in changes:
+        source.teams = _resolve_teams(session, user, changes.pop("team_ids"))
+    for name, value in changes.items():
+        setattr(source, name, value)
+    if source.alert_creation == AlertCreation.ONE_ALERT_GROUPED_PER_WINDOW.value and not source.grouping_window_seconds:
+        raise Problem(400, "ONE_ALERT_GROUPED_PER_WINDOW needs an alertGroupingWindow such as PT5M",
+                      field="alertGroupingWindow")
+    if source.priority_rule.endswith("_DURING_SUPPORT_HOURS") and not source.support_hours:
+        raise Problem(400, f"{source.priority_rule} needs supportHours", field="supportHours")
+
+
+def create_source(session: Session, clock: Clock, user: User, changes: dict[str, Any]) -> tuple[AlertSource, str]:
+    if not can_configure(user):
+        raise forbidden("your role may not create alert sources")
+    key = security.new_integration_key()
+    now = clock.now()
+    source = AlertSource(key_digest=security.digest(key), key_hint=key[-4:], created_at=now, updated_at=now)
+    apply_settings(session, user, source, {**SOURCE_DEFAULTS, **changes})
+    session.add(source)
+    session.flush()
+    return source, key
+
+
+def update_source(session: Session, clock: Clock, user: User, source: AlertSource, changes: dict[str, Any]) -> None:
+    require_can_manage(user, source)
+    apply_settings(session, user, source, changes)
+    source.updated_at = clock.now()
+    session.flush()
+
+
+def rotate_key(session: Session, clock: Clock, user: User, source: AlertSource) -> str:
+    require_can_manage(user, source)
+    key = security.new_integration_key()
+    source.key_digest = security.digest(key)
+    source.key_hint = key[-4:]
+    source.updated_at = clock.now()
+    session.flush()
+    return key
+
+
+def delete_source(session: Session, user: User, source: AlertSource) -> None:
+    require_can_manage(user, source)
+    session.delete(source)
+
+
+def seconds(duration: timedelta | None) -> int | None:
+    return int(duration.total_seconds()) if duration is not None else None

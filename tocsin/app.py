@@ -1,0 +1,110 @@
+"""create_app(): routers, middleware, error handlers, and the optional in-process worker."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from tocsin import __version__, openapi_bodies
+from tocsin.alerts import api as alerts_api
+from tocsin.alerts import events_api
+from tocsin.alerts import jobs as alert_jobs
+from tocsin.auth import api as auth_api
+from tocsin.clock import Clock, SystemClock
+from tocsin.db import Database
+from tocsin.deps import AppState
+from tocsin.engine.registry import JobRegistry
+from tocsin.engine.worker import Worker
+from tocsin.errors import install_error_handlers
+from tocsin.limits import BodyLimitMiddleware
+from tocsin.migrations import is_current
+from tocsin.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_registry() -> JobRegistry:
+    registry = JobRegistry()
+    alert_jobs.register(registry)
+    return registry
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    run_worker: bool = False,
+) -> FastAPI:
+    settings = settings or Settings.from_env()
+    state = AppState(
+        settings=settings,
+        db=db or Database(settings.database_url),
+        clock=clock or SystemClock(),
+        registry=build_registry(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        thread = None
+        if run_worker:
+            worker = Worker(state.db, state.clock, state.registry)
+            thread = threading.Thread(
+                target=worker.run_forever,
+                args=(stop, state.jobs_waiting, settings.worker_poll_seconds),
+                name="tocsin-worker",
+                daemon=True,
+            )
+            thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            state.jobs_waiting.set()
+            if thread is not None:
+                thread.join(timeout=10)
+
+    app = FastAPI(
+        title="tocsin",
+        version=__version__,
+        description="Incident management and on-call. Errors are RFC 9457 problem details.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.tocsin = state
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.include_router(auth_api.router)
+    app.include_router(alerts_api.router)
+    app.include_router(events_api.router)
+    openapi_bodies.install(app)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "Not ready"}})
+    def readyz() -> JSONResponse:
+        """The database answers and its schema is at the latest migration."""
+        try:
+            with state.db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            current = is_current(state.db.engine)
+        except Exception as exc:
+            log.warning("readiness check failed: %s", exc)
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        if not current:
+            return JSONResponse({"status": "unavailable", "database": "migrations pending"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    return app
