@@ -8,19 +8,13 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.alerts.helpers import send
 from tests.conftest import Actor, Factory, Source
 from tocsin.alerts.models import Alert, AlertCreation, InboundEvent
 from tocsin.clock import FrozenClock
 from tocsin.db import Database
 from tocsin.engine.models import Job
 from tocsin.engine.worker import Worker
-
-
-def send(client: TestClient, key: str, **body: Any) -> Any:
-    body.setdefault("eventType", "ALERT")
-    if body["eventType"] == "ALERT":
-        body.setdefault("summary", "Disk full on db-1")
-    return client.post(f"/api/events/{key}", json=body)
 
 
 def alerts(client: TestClient, actor: Actor, **params: Any) -> list[dict[str, Any]]:

@@ -56,7 +56,7 @@ def accept(session: Session, clock: Clock, alert: Alert, *, actor: User | None, 
         raise conflict("the alert is resolved and can no longer be accepted", state=alert.state)
     alert.state = AlertState.ACCEPTED.value
     alert.accepted_at = clock.now()
-    alert.accepted_by_id = actor.id if actor else None
+    alert.accepted_by = actor
     add_log(session, clock, alert, LogKind.STATE, f"Alert accepted {_by(actor, via)}", actor=actor)
     _changed(session, clock, alert, "ACCEPTED")
     return True
@@ -68,7 +68,7 @@ def resolve(session: Session, clock: Clock, alert: Alert, *, actor: User | None,
         return False
     alert.state = AlertState.RESOLVED.value
     alert.resolved_at = clock.now()
-    alert.resolved_by_id = actor.id if actor else None
+    alert.resolved_by = actor
     add_log(session, clock, alert, LogKind.STATE, f"Alert resolved {_by(actor, via)}", actor=actor)
     _changed(session, clock, alert, "RESOLVED")
     return True
@@ -79,7 +79,7 @@ def assign(session: Session, clock: Clock, alert: Alert, assignee: User, *, acto
         raise conflict("the alert is resolved and can no longer be assigned", state=alert.state)
     if alert.assigned_to_id == assignee.id:
         return False
-    alert.assigned_to_id = assignee.id
+    alert.assigned_to = assignee
     add_log(session, clock, alert, LogKind.ASSIGNED, f"Alert assigned to {assignee.name} by {actor.name}", actor=actor)
     _changed(session, clock, alert, "ASSIGNED")
     return True
