@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from tocsin.alerts import lifecycle
-from tocsin.alerts.models import Alert, AlertLogEntry, AlertSource
+from tocsin.alerts.models import Alert, AlertLogEntry
 from tocsin.alerts.visibility import can_see_source, visible_alerts
 from tocsin.auth.models import User
 from tocsin.auth.service import get_user, require_responder
@@ -119,8 +119,3 @@ def _actionable(session: Session, user: User, alert_id: int) -> Alert:
     require_responder(user)
     return alert
 
-
-def source_names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(session.execute(select(AlertSource.id, AlertSource.name).where(AlertSource.id.in_(ids))).tuples())
