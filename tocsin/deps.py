@@ -20,6 +20,7 @@ from tocsin.clock import Clock
 from tocsin.db import Database
 from tocsin.engine.registry import JobRegistry
 from tocsin.errors import Problem
+from tocsin.ratelimit import RateLimiter
 from tocsin.settings import Settings
 
 SESSION_COOKIE = "tocsin_session"
@@ -34,6 +35,12 @@ class AppState:
     registry: JobRegistry
     # Set after a commit that wrote a due job, so an in-process worker wakes without polling delay.
     jobs_waiting: threading.Event = field(default_factory=threading.Event)
+    login_limiter: RateLimiter = field(init=False)
+    event_limiter: RateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.login_limiter = RateLimiter(self.settings.login_rate_per_minute / 60, self.settings.login_burst)
+        self.event_limiter = RateLimiter(self.settings.event_rate_per_key, self.settings.event_burst_per_key)
 
 
 def app_state(request: Request) -> AppState:

@@ -13,6 +13,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return float(raw) if raw else default
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -30,7 +35,12 @@ class Settings:
     # Cookies are marked Secure when the request arrived over https; this forces it.
     secure_cookies: bool = False
     worker_poll_seconds: float = 0.5
-    job_max_attempts: int = 8
+    # Failed logins are limited per email and per client address: burst, then one per 1/rate seconds.
+    login_rate_per_minute: float = 10
+    login_burst: int = 10
+    # Events per integration key and second (0 = unlimited); the burst absorbs a tool's batch.
+    event_rate_per_key: float = 0
+    event_burst_per_key: int = 1000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -40,6 +50,9 @@ class Settings:
             max_body_bytes=_int("TOCSIN_MAX_BODY_BYTES", 512 * 1024),
             session_days=_int("TOCSIN_SESSION_DAYS", 14),
             secure_cookies=_bool("TOCSIN_SECURE_COOKIES", False),
-            worker_poll_seconds=float(os.environ.get("TOCSIN_WORKER_POLL_SECONDS", "0.5")),
-            job_max_attempts=_int("TOCSIN_JOB_MAX_ATTEMPTS", 8),
+            worker_poll_seconds=_float("TOCSIN_WORKER_POLL_SECONDS", 0.5),
+            login_rate_per_minute=_float("TOCSIN_LOGIN_RATE_PER_MINUTE", 10),
+            login_burst=_int("TOCSIN_LOGIN_BURST", 10),
+            event_rate_per_key=_float("TOCSIN_EVENT_RATE_PER_KEY", 0),
+            event_burst_per_key=_int("TOCSIN_EVENT_BURST_PER_KEY", 1000),
         )

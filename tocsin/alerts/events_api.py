@@ -51,6 +51,7 @@ def _parse(body: bytes, model: type[M]) -> M:
 
 def _ingest(session: DbSession, state: State, integration_key: str, event: Event) -> IngestResult:
     source = source_for_key(session, integration_key)
+    state.event_limiter.check(f"alert-source:{source.id}", "events for this integration key")
     result = ingest(session, state.clock, source, event)
     session.commit()  # durable before the 2xx is sent
     state.jobs_waiting.set()
