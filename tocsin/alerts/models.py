@@ -141,6 +141,10 @@ class Alert(Base):
     )
     escalation_policy_id: Mapped[int | None] = mapped_column(IdType, default=None)
     escalation_level: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Bumped by every action; a timer carrying an older generation is stale and does nothing.
+    escalation_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    escalation_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_escalation_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
 
     source: Mapped[AlertSource] = relationship(lazy="joined")
     accepted_by: Mapped[User | None] = relationship(foreign_keys=[accepted_by_id], lazy="joined")

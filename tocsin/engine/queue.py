@@ -1,11 +1,11 @@
-"""Putting work on the durable queue, inside the caller's transaction."""
+"""Putting work on the durable queue, inside the caller's transaction; clearing out finished work."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import CursorResult, delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,12 +25,16 @@ def enqueue(
     dedup_key: str | None = None,
     replace: bool = False,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-) -> None:
-    """Add a job that becomes due at `run_at` (now by default).
+) -> int | None:
+    """Add a job that becomes due at `run_at` (now by default); returns its id.
 
-    With a `dedup_key`, at most one pending job has that key: a second enqueue is dropped, or with
-    `replace=True` moves the pending job to the new time and payload (a timer being pushed back).
+    With a `dedup_key`, at most one not-yet-started job has that key: a second enqueue is dropped
+    (returns None), or with `replace=True` moves the waiting job to the new time and payload (a timer
+    being pushed back) and returns its id. A worker frees the key when it claims the job, so work
+    enqueued after that is never folded into a job that has already started.
     """
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
     now = clock.now()
     values = {
         "kind": kind,
@@ -43,8 +47,7 @@ def enqueue(
         "created_at": now,
     }
     if dedup_key is None:
-        session.execute(insert(Job).values(**values))
-        return
+        return session.scalar(insert(Job).values(**values).returning(Job.id))
     dialect = session.get_bind().dialect.name
     builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = builder(Job).values(**values)
@@ -55,4 +58,17 @@ def enqueue(
         )
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=[Job.dedup_key])
-    session.execute(stmt)
+    return session.scalar(stmt.returning(Job.id))
+
+
+def purge_finished(session: Session, clock: Clock, *, older_than: timedelta) -> int:
+    """Delete DONE jobs that finished more than `older_than` ago; returns how many went.
+
+    FAILED jobs stay for inspection until someone deals with them; unfinished jobs are never touched.
+    """
+    cutoff = clock.now() - older_than
+    result = session.execute(
+        delete(Job).where(Job.status == JobStatus.DONE.value, Job.finished_at < cutoff),
+        execution_options={"synchronize_session": False},
+    )
+    return cast(CursorResult[Any], result).rowcount

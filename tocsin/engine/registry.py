@@ -14,7 +14,11 @@ from tocsin.engine.models import Job
 
 @dataclass
 class JobContext:
-    """What a handler gets: the job, and a session whose transaction also marks the job done."""
+    """What a handler gets: the job, and a session whose transaction also marks the job done.
+
+    A handler's writes commit together with the DONE mark, or roll back with it when any handler of
+    the job raises (the job is then retried). Handlers must not commit or roll back the session.
+    """
 
     session: Session
     clock: Clock
@@ -50,8 +54,9 @@ class JobRegistry:
         self._handlers.setdefault(kind, []).append(handler)
 
     def handlers(self, kind: str) -> list[Handler]:
+        """The handlers of `kind` in registration order (empty for a declared extension point)."""
         try:
-            return self._handlers[kind]
+            return list(self._handlers[kind])
         except KeyError:
             raise UnknownJobKind(f"no handler is registered for job kind {kind!r}") from None
 
