@@ -15,7 +15,7 @@ from sqlalchemy import case, literal, or_, select, update
 from tocsin.clock import Clock
 from tocsin.db import Database
 from tocsin.engine.models import Job, JobStatus
-from tocsin.engine.registry import JobContext, JobRegistry
+from tocsin.engine.registry import IoContext, JobContext, JobRegistry
 
 log = logging.getLogger(__name__)
 
@@ -99,13 +99,21 @@ class Worker:
                 if job.attempts > job.max_attempts:
                     self._give_up(job, job.last_error or "lease expired too many times")
                     return False
-                context = JobContext(session=session, clock=self.clock, job=job)
-                for handler in self.registry.handlers(job.kind):
-                    handler(context)
-                job.status = JobStatus.DONE.value
-                job.finished_at = self.clock.now()
-                job.lease_owner = None
-                job.lease_expires_at = None
+                io_handler = self.registry.io_handler(job.kind)
+                if io_handler is None:
+                    context = JobContext(session=session, clock=self.clock, job=job)
+                    for handler in self.registry.handlers(job.kind):
+                        handler(context)
+                    self._done(job)
+                    return True
+                io_context = IoContext(self.db, self.clock, job.id, dict(job.payload), job.attempts, job.max_attempts)
+            # Outside the transaction: no lock is held while the handler waits on the network.
+            io_handler(io_context)
+            with self.db.session(write=True) as session:
+                job = session.get(Job, job_id, with_for_update=True)
+                if job is None or job.status != JobStatus.RUNNING.value or job.lease_owner != self.worker_id:
+                    return False
+                self._done(job)
             return True
         except Exception as exc:
             log.warning("job %s failed: %s", job_id, exc, exc_info=True)
@@ -115,6 +123,12 @@ class Worker:
                 # The lease runs out and another claim retries the job; nothing is lost.
                 log.exception("could not record the failure of job %s", job_id)
             return False
+
+    def _done(self, job: Job) -> None:
+        job.status = JobStatus.DONE.value
+        job.finished_at = self.clock.now()
+        job.lease_owner = None
+        job.lease_expires_at = None
 
     def _record_failure(self, job_id: int, exc: Exception) -> None:
         # PostgreSQL text cannot hold NUL, and an error message may quote untrusted input.
