@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from tocsin.alerts.sources import create_source
 from tocsin.app import create_app
+from tocsin.auth import security
 from tocsin.auth import service as auth
 from tocsin.auth.models import Role, TeamRole, User
 from tocsin.clock import FrozenClock
@@ -29,6 +31,13 @@ from tocsin.settings import Settings
 
 PG_URL = os.environ.get("TOCSIN_TEST_DATABASE_URL")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture(autouse=True)
+def _fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Production parameters cost ~0.5 s per hash on a busy CI box and every factory user pays one;
+    # these are still argon2id hashes, only cheaper (tests/auth checks the production parameters).
+    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture(scope="session")

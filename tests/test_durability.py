@@ -26,6 +26,7 @@ from tocsin.db import Database
 from tocsin.engine.models import Job, JobStatus
 from tocsin.engine.worker import Worker
 from tocsin.migrations import upgrade
+from tocsin.settings import Settings
 
 pytestmark = pytest.mark.skipif(bool(PG_URL), reason="uses its own SQLite file; PostgreSQL durability is its own")
 
@@ -81,7 +82,7 @@ def test_events_answered_202_survive_sigkill(tmp_path: Path) -> None:
         assert pending == 21  # 20 alert.created + 1 alert.changed, waiting for a worker
 
     clock = FrozenClock(SystemClock().now() + timedelta(seconds=1))
-    assert Worker(db, clock, build_registry()).run_until_idle() == 21
+    assert Worker(db, clock, build_registry(Settings(database_url=url))).run_until_idle() == 21
     with db.session() as session:
         statuses = set(session.scalars(select(Job.status)))
     assert statuses == {JobStatus.DONE.value}

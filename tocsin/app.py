@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -15,6 +15,7 @@ from tocsin import __version__, openapi_bodies
 from tocsin.alerts import api as alerts_api
 from tocsin.alerts import events_api
 from tocsin.alerts import jobs as alert_jobs
+from tocsin.alerts.sources import register_policy_check
 from tocsin.auth import api as auth_api
 from tocsin.clock import Clock, SystemClock
 from tocsin.db import Database
@@ -22,16 +23,31 @@ from tocsin.deps import AppState
 from tocsin.engine.registry import JobRegistry
 from tocsin.engine.worker import Worker
 from tocsin.errors import install_error_handlers
+from tocsin.escalation import api as escalation_api
+from tocsin.escalation import engine as escalation_engine
+from tocsin.escalation.service import policy_exists
 from tocsin.limits import BodyLimitMiddleware
 from tocsin.migrations import is_current
+from tocsin.notifications import api as notifications_api
+from tocsin.notifications import dispatch
+from tocsin.notifications.channels.base import Sender
+from tocsin.notifications.models import Channel
+from tocsin.notifications.sender import NotificationSender
+from tocsin.notifications.setup import build_senders
 from tocsin.settings import Settings
 
 log = logging.getLogger(__name__)
 
+register_policy_check(policy_exists)
 
-def build_registry() -> JobRegistry:
+
+def build_registry(settings: Settings, senders: Mapping[Channel, Sender] | None = None) -> JobRegistry:
     registry = JobRegistry()
     alert_jobs.register(registry)
+    escalation_engine.register(registry)
+    dispatch.register(registry)
+    channels = build_senders(settings) if senders is None else senders
+    NotificationSender(channels, settings.base_url).register(registry)
     return registry
 
 
@@ -40,6 +56,7 @@ def create_app(
     *,
     db: Database | None = None,
     clock: Clock | None = None,
+    senders: Mapping[Channel, Sender] | None = None,
     run_worker: bool = False,
 ) -> FastAPI:
     settings = settings or Settings.from_env()
@@ -47,7 +64,7 @@ def create_app(
         settings=settings,
         db=db or Database(settings.database_url),
         clock=clock or SystemClock(),
-        registry=build_registry(),
+        registry=build_registry(settings, senders),
     )
 
     @asynccontextmanager
@@ -55,6 +72,8 @@ def create_app(
         stop = threading.Event()
         thread = None
         if run_worker:
+            with state.db.session(write=True) as session:
+                escalation_engine.schedule_reconcile(session, state.clock)
             worker = Worker(state.db, state.clock, state.registry)
             thread = threading.Thread(
                 target=worker.run_forever,
@@ -86,6 +105,8 @@ def create_app(
     app.include_router(auth_api.router)
     app.include_router(alerts_api.router)
     app.include_router(events_api.router)
+    app.include_router(escalation_api.router)
+    app.include_router(notifications_api.router)
     openapi_bodies.install(app)
 
     @app.get("/healthz", tags=["health"])

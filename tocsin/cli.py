@@ -27,6 +27,7 @@ def _worker(settings: Settings) -> int:
     from tocsin.clock import SystemClock
     from tocsin.db import Database
     from tocsin.engine.worker import Worker
+    from tocsin.escalation.engine import schedule_reconcile
 
     stop, wake = threading.Event(), threading.Event()
 
@@ -36,7 +37,9 @@ def _worker(settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    worker = Worker(Database(settings.database_url), SystemClock(), build_registry())
+    worker = Worker(Database(settings.database_url), SystemClock(), build_registry(settings))
+    with worker.db.session(write=True) as session:
+        schedule_reconcile(session, worker.clock)
     worker.run_forever(stop, wake, settings.worker_poll_seconds)
     return 0
 
@@ -55,34 +58,46 @@ def _demo(settings: Settings) -> int:
     from tocsin.demo import load_demo
 
     db = Database(settings.database_url)
-    for line in load_demo(db, SystemClock(), settings.base_url):
+    try:
+        lines = load_demo(db, SystemClock(), settings.base_url)
+    finally:
+        db.dispose()
+    for line in lines:
         print(line)
-    db.dispose()
     return 0
 
 
 def _create_admin(args: argparse.Namespace, settings: Settings) -> int:
+    from pydantic import ValidationError
+
     from tocsin.auth import service
     from tocsin.auth.models import Role
+    from tocsin.auth.schemas import UserCreate
     from tocsin.clock import SystemClock
     from tocsin.db import Database
 
-    if len(args.password) < 8:
-        print("error: the password needs at least 8 characters", file=sys.stderr)
+    try:  # the same rules as POST /api/users
+        body = UserCreate(email=args.email, name=args.name, role=Role.ADMIN, password=args.password)
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(f"error: --{error['loc'][0]}: {error['msg']}", file=sys.stderr)
         return 2
+    assert body.password is not None
     db = Database(settings.database_url)
-    with db.session(write=True) as session:
-        user = service.find_user_by_email(session, args.email)
-        if user is None:
-            service.create_user(session, SystemClock(), email=args.email, name=args.name, role=Role.ADMIN,
-                                password=args.password)
-            print(f"created admin {args.email}", file=sys.stderr)
-        else:
-            user.role = Role.ADMIN.value
-            user.name = args.name
-            service.set_password(user, args.password)
-            print(f"{args.email} exists; made sure it is an admin with this name and password", file=sys.stderr)
-    db.dispose()
+    try:
+        with db.session(write=True) as session:
+            user = service.find_user_by_email(session, body.email)
+            if user is None:
+                service.create_user(session, SystemClock(), email=body.email, name=body.name, role=Role.ADMIN,
+                                    password=body.password)
+                print(f"created admin {body.email}", file=sys.stderr)
+            else:
+                user.role = Role.ADMIN.value
+                user.name = body.name.strip()
+                service.set_password(user, body.password)
+                print(f"{body.email} exists; made sure it is an admin with this name and password", file=sys.stderr)
+    finally:
+        db.dispose()
     return 0
 
 
@@ -92,13 +107,15 @@ def _create_api_key(args: argparse.Namespace, settings: Settings) -> int:
     from tocsin.db import Database
 
     db = Database(settings.database_url)
-    with db.session(write=True) as session:
-        user = service.find_user_by_email(session, args.email)
-        if user is None:
-            print(f"error: no user with email {args.email}", file=sys.stderr)
-            return 1
-        _key, token = service.create_api_key(session, SystemClock(), user, args.name)
-    db.dispose()
+    try:
+        with db.session(write=True) as session:
+            user = service.find_user_by_email(session, args.email)
+            if user is None:
+                print(f"error: no user with email {args.email}", file=sys.stderr)
+                return 1
+            _key, token = service.create_api_key(session, SystemClock(), user, args.name)
+    finally:
+        db.dispose()
     print(token)
     return 0
 

@@ -70,12 +70,17 @@ def _unauthenticated(detail: str) -> Problem:
     return Problem(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def _check_same_origin(request: Request) -> None:
-    """Cookie-authenticated writes must come from our own pages (defence in depth next to SameSite)."""
+def _check_same_origin(request: Request, settings: Settings) -> None:
+    """Cookie-authenticated writes must come from our own pages (defence in depth next to SameSite).
+
+    Our pages are those of the Host the request names or of the public base URL (a reverse proxy
+    may pass its own upstream address as Host)."""
     origin = request.headers.get("origin")
     if origin is None:
         return
-    if urlsplit(origin).netloc != request.headers.get("host", ""):
+    ours = {request.headers.get("host", "").lower(), urlsplit(settings.base_url).netloc.lower()}
+    netloc = urlsplit(origin).netloc.lower()
+    if not netloc or netloc not in ours:
         raise Problem(403, "cross-origin request refused", slug="csrf")
 
 
@@ -99,7 +104,7 @@ def current_user(
         if user is None:
             raise _unauthenticated("the login session has expired; log in again")
         if request.method not in SAFE_METHODS:
-            _check_same_origin(request)
+            _check_same_origin(request, state.settings)
         return user
     raise _unauthenticated("send an API key as 'Authorization: Bearer <key>' or log in")
 

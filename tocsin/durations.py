@@ -19,7 +19,10 @@ def parse_duration(text: str) -> timedelta:
     if match is None or text.strip().upper() in {"P", "PT"} or text.strip().upper().endswith("T"):
         raise ValueError(f"{text!r} is not an ISO 8601 duration such as PT30M, PT4H or P1D")
     parts = {name: int(value) for name, value in match.groupdict().items() if value}
-    duration = timedelta(**parts)
+    try:
+        duration = timedelta(**parts)
+    except OverflowError:
+        raise ValueError("duration must not exceed one year") from None
     if duration <= timedelta(0):
         raise ValueError("duration must be longer than zero")
     if duration > MAX_DURATION:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,14 @@ _TITLES = {
     500: ("internal", "Internal server error"),
     503: ("unavailable", "Service unavailable"),
 }
+
+
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """Client text safe to echo in an error: control characters and lone surrogates as \\uXXXX escapes."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class Problem(Exception):
@@ -61,14 +71,14 @@ class Problem(Exception):
             "type": f"/problems/{self.slug}",
             "title": self.title,
             "status": self.status,
-            "detail": self.detail,
+            "detail": printable(self.detail),
         }
         if instance:
-            body["instance"] = instance
+            body["instance"] = printable(instance)
         if self.field:
-            body["field"] = self.field
+            body["field"] = printable(self.field)
         if self.errors:
-            body["errors"] = self.errors
+            body["errors"] = [{k: printable(v) if isinstance(v, str) else v for k, v in e.items()} for e in self.errors]
         body.update(self.extra)
         return body
 
@@ -108,8 +118,8 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
             where, loc = loc[0], loc[1:]
         else:
             where = "body"
-        field = ".".join(loc) if loc else where
-        message = err.get("msg", "invalid value")
+        field = printable(".".join(loc)) if loc else where
+        message = printable(str(err.get("msg", "invalid value")))
         if err.get("type") == "json_invalid":
             field, message = "body", "body is not valid JSON: " + str(err.get("ctx", {}).get("error", message))
         out.append({"field": field, "in": where, "message": message})
@@ -127,6 +137,15 @@ def register_error_renderer(path: str, renderer: ErrorRenderer) -> None:
 
 def renderer_for(request: Request) -> ErrorRenderer | None:
     return _renderers.get(request.url.path.rstrip("/"))
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this path (Starlette's Allow names only the first route's)."""
+    routes = request.app.router.routes
+    return [m for m in _METHODS if any(r.matches({**request.scope, "method": m})[0] is Match.FULL for r in routes)]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -152,9 +171,10 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, ("", "Error"))[1]
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no route for {request.method} {request.url.path}"
+        headers = dict(exc.headers) if exc.headers else None
         if exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}"
-        headers = dict(exc.headers) if exc.headers else None
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
         return problem_response(Problem(exc.status_code, detail, headers=headers), request)
 
     @app.exception_handler(Exception)

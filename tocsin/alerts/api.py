@@ -21,7 +21,7 @@ from tocsin.alerts.schemas import (
 from tocsin.deps import CurrentUser, DbSession, State
 from tocsin.errors import Problem
 from tocsin.pagination import Cursor, Limit, decode_cursor, encode_cursor
-from tocsin.schemas import Page, PathId, Timestamp
+from tocsin.schemas import Page, PathId, QueryText, Timestamp
 
 router = APIRouter(prefix="/api", tags=["alerts"])
 
@@ -116,7 +116,7 @@ PriorityQ = Annotated[Priority | None, Query()]
 AssignedQ = Annotated[str | None, Query(alias="assignedTo", description="'me' or a user id", max_length=20)]
 AfterQ = Annotated[Timestamp | None, Query(alias="createdAfter")]
 BeforeQ = Annotated[Timestamp | None, Query(alias="createdBefore")]
-TextQ = Annotated[str | None, Query(description="Words in the summary or details", max_length=200)]
+TextQ = Annotated[QueryText | None, Query(description="Words in the summary or details", max_length=200)]
 
 
 @router.get("/alerts", response_model=Page[AlertOut])

@@ -36,7 +36,7 @@ RawBody = Annotated[bytes, Depends(_raw_body)]
 def _parse(body: bytes, model: type[M]) -> M:
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deep
         raise Problem(400, f"body is not valid JSON: {exc}", field="body") from None
     try:
         return model.model_validate(data)

@@ -44,6 +44,12 @@ def _changed(session: Session, clock: Clock, alert: Alert, change: str) -> None:
     enqueue(session, clock, ALERT_CHANGED, {"alertId": alert.id, "change": change, "state": alert.state})
 
 
+def _stop_escalation(alert: Alert) -> None:
+    # Timers set for an older generation find it changed and do nothing.
+    alert.escalation_generation += 1
+    alert.next_escalation_at = None
+
+
 def _by(actor: User | None, via: str) -> str:
     return f"by {actor.name}" if actor else f"by {via}"
 
@@ -55,6 +61,7 @@ def accept(session: Session, clock: Clock, alert: Alert, *, actor: User | None, 
     if alert.state == AlertState.RESOLVED.value:
         raise conflict("the alert is resolved and can no longer be accepted", state=alert.state)
     alert.state = AlertState.ACCEPTED.value
+    _stop_escalation(alert)
     alert.accepted_at = clock.now()
     alert.accepted_by = actor
     add_log(session, clock, alert, LogKind.STATE, f"Alert accepted {_by(actor, via)}", actor=actor)
@@ -67,6 +74,7 @@ def resolve(session: Session, clock: Clock, alert: Alert, *, actor: User | None,
     if alert.state == AlertState.RESOLVED.value:
         return False
     alert.state = AlertState.RESOLVED.value
+    _stop_escalation(alert)
     alert.resolved_at = clock.now()
     alert.resolved_by = actor
     add_log(session, clock, alert, LogKind.STATE, f"Alert resolved {_by(actor, via)}", actor=actor)

@@ -49,7 +49,7 @@ class DayWindow(ApiInput):
 
 
 class SupportHours(ApiInput):
-    timezone: str = Field(examples=["Europe/Berlin"])
+    timezone: str = Field(max_length=64, examples=["Europe/Berlin"])
     support_days: dict[str, DayWindow | None] = Field(default_factory=dict)
 
     @field_validator("timezone")

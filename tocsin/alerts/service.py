@@ -85,19 +85,19 @@ def alert_log(session: Session, alert: Alert) -> list[AlertLogEntry]:
 
 
 def accept(session: Session, clock: Clock, user: User, alert_id: int) -> Alert:
-    alert = _actionable(session, user, alert_id)
+    alert = get_actionable(session, user, alert_id)
     lifecycle.accept(session, clock, alert, actor=user, via="user")
     return alert
 
 
 def resolve(session: Session, clock: Clock, user: User, alert_id: int) -> Alert:
-    alert = _actionable(session, user, alert_id)
+    alert = get_actionable(session, user, alert_id)
     lifecycle.resolve(session, clock, alert, actor=user, via="user")
     return alert
 
 
 def assign(session: Session, clock: Clock, user: User, alert_id: int, assignee_id: int) -> Alert:
-    alert = _actionable(session, user, alert_id)
+    alert = get_actionable(session, user, alert_id)
     try:
         assignee = get_user(session, assignee_id)
     except Problem:
@@ -109,12 +109,13 @@ def assign(session: Session, clock: Clock, user: User, alert_id: int, assignee_i
 
 
 def add_comment(session: Session, clock: Clock, user: User, alert_id: int, content: str) -> Alert:
-    alert = _actionable(session, user, alert_id)
+    alert = get_actionable(session, user, alert_id)
     lifecycle.comment(session, clock, alert, content, actor=user)
     return alert
 
 
-def _actionable(session: Session, user: User, alert_id: int) -> Alert:
+def get_actionable(session: Session, user: User, alert_id: int) -> Alert:
+    """The alert, locked for a change, if the caller may see it and act on alerts."""
     alert = get_visible_alert(session, user, alert_id, for_update=True)
     require_responder(user)
     return alert

@@ -3,36 +3,71 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic.config import JsonDict
 
 from tocsin.alerts.events import MAX_KEY_LENGTH, MAX_SUMMARY_LENGTH, Comment, Event
 from tocsin.alerts.models import EventType, Priority, Severity
 from tocsin.alerts.schemas import Image, Link
+from tocsin.schemas import StorableInput, Timestamp
+
+
+def _fits_lower_cased(key: str) -> str:
+    # Keys are matched lower-cased, and lower-casing may lengthen a text ("İ" becomes "i̇").
+    if len(key.strip().lower()) > MAX_KEY_LENGTH:
+        raise ValueError(f"must be at most {MAX_KEY_LENGTH} characters, also when lower-cased")
+    return key
+
+
+AlertKey = Annotated[str, Field(max_length=MAX_KEY_LENGTH), AfterValidator(_fits_lower_cased)]
 
 
 def _upper(value: Any) -> Any:
     return value.strip().upper() if isinstance(value, str) else value
 
 
-class IlertComment(BaseModel):
+class IlertComment(StorableInput):
     model_config = ConfigDict(extra="ignore")
     creator: str | None = Field(default=None, max_length=200)
     content: str = Field(min_length=1, max_length=10_000)
 
 
-class IlertEvent(BaseModel):
+def _required_when(field: str, value: str, required: str, *, otherwise: str | None = None) -> JsonDict:
+    """JSON Schema for "`required` must be there (and not blank) when `field` is `value`" (else `otherwise`)."""
+
+    def present(name: str) -> JsonDict:
+        return {"required": [name], "properties": {name: {"type": "string", "pattern": r"\S"}}}
+
+    rule: JsonDict = {"if": {"properties": {field: {"const": value}}, "required": [field]},
+                            "then": present(required)}
+    if otherwise:
+        rule["else"] = present(otherwise)
+    return rule
+
+
+# What IlertEvent._required() enforces, stated in the OpenAPI document.
+_ILERT_RULES: JsonDict = {"allOf": [
+    _required_when("eventType", "ALERT", "summary", otherwise="alertKey"),
+    {"if": {"properties": {"eventType": {"const": "COMMENT"}}, "required": ["eventType"]},
+     "then": {"required": ["comments"], "properties": {"comments": {"type": "array", "minItems": 1}}}},
+]}
+
+
+class IlertEvent(StorableInput):
     """ilert Events API body. Unknown fields are ignored, as ilert does."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", json_schema_extra=_ILERT_RULES
+    )
 
     integration_key: str | None = Field(default=None, max_length=200)
     event_type: EventType
     summary: str | None = Field(default=None, max_length=MAX_SUMMARY_LENGTH)
     details: str | None = Field(default=None, max_length=100_000)
-    alert_key: str | None = Field(default=None, max_length=MAX_KEY_LENGTH)
+    alert_key: AlertKey | None = None
     priority: Priority | None = None
     severity: Severity | None = None
     images: list[Image] = Field(default_factory=list, max_length=50)
@@ -86,13 +121,13 @@ class EventAccepted(BaseModel):
 PD_ACTIONS = {"trigger": EventType.ALERT, "acknowledge": EventType.ACCEPT, "resolve": EventType.RESOLVE}
 
 
-class PagerDutyPayload(BaseModel):
+class PagerDutyPayload(StorableInput):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     summary: str = Field(min_length=1, max_length=MAX_SUMMARY_LENGTH)
     source: str = Field(min_length=1, max_length=255)
     severity: Literal["critical", "error", "warning", "info"]
-    timestamp: AwareDatetime | None = None
+    timestamp: Timestamp | None = None
     component: str | None = Field(default=None, max_length=255)
     group: str | None = Field(default=None, max_length=255)
     class_: str | None = Field(default=None, alias="class", max_length=255)
@@ -104,14 +139,22 @@ class PagerDutyPayload(BaseModel):
         return value.strip().lower() if isinstance(value, str) else value
 
 
-class PagerDutyEvent(BaseModel):
+# What PagerDutyEvent._required() enforces, stated in the OpenAPI document.
+_PAGERDUTY_RULES: JsonDict = {"allOf": [
+    {"if": {"properties": {"event_action": {"const": "trigger"}}, "required": ["event_action"]},
+     "then": {"required": ["payload"], "properties": {"payload": {"type": "object"}}},
+     "else": {"required": ["dedup_key"], "properties": {"dedup_key": {"type": "string", "pattern": r"\S"}}}},
+]}
+
+
+class PagerDutyEvent(StorableInput):
     """PagerDuty Events API v2 body (`POST /v2/enqueue`)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_PAGERDUTY_RULES)
 
     routing_key: str = Field(min_length=1, max_length=200)
     event_action: Literal["trigger", "acknowledge", "resolve"]
-    dedup_key: str | None = Field(default=None, max_length=MAX_KEY_LENGTH)
+    dedup_key: AlertKey | None = None
     payload: PagerDutyPayload | None = None
     client: str | None = Field(default=None, max_length=255)
     client_url: str | None = Field(default=None, max_length=2048)

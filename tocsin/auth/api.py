@@ -34,7 +34,12 @@ router = APIRouter(prefix="/api")
 
 @router.post("/auth/login", response_model=UserOut, tags=["auth"])
 def login(body: LoginIn, request: Request, response: Response, session: DbSession, state: State) -> UserOut:
-    """Open a web session: sets an HttpOnly, SameSite=Lax session cookie (Secure over https)."""
+    """Open a web session: sets an HttpOnly, SameSite=Lax session cookie (Secure over https).
+
+    Attempts are rate limited per email and per client address (429 with Retry-After)."""
+    client = request.client.host if request.client else "unknown"
+    state.login_limiter.check(f"ip:{client}", "login attempts from this address")
+    state.login_limiter.check(f"email:{service.normalize_email(body.email)}", "login attempts for this account")
     user = service.authenticate(session, body.email, body.password)
     if user is None:
         raise Problem(401, "wrong email or password", slug="login-failed")
@@ -52,12 +57,16 @@ def login(body: LoginIn, request: Request, response: Response, session: DbSessio
 
 
 @router.post("/auth/logout", status_code=204, tags=["auth"])
-def logout(request: Request, session: DbSession) -> Response:
+def logout(request: Request, session: DbSession, state: State) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         service.close_login_session(session, token)
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    # The same attributes as when it was set, or a browser may keep the Secure cookie.
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+        secure=state.settings.secure_cookies or request.url.scheme == "https",
+    )
     return response
 
 
@@ -121,7 +130,7 @@ def update_user(user_id: PathId, body: UserUpdate, session: DbSession, actor: Cu
             raise conflict(f"a user with email {email} already exists", field="email")
         target.email = email
     if body.role is not None and body.role != Role(target.role):
-        _keep_an_admin(session, target, body.role)
+        service.require_another_admin(session, target, body.role)
         target.role = body.role.value
     if body.password is not None:
         service.set_password(target, body.password)
@@ -130,17 +139,10 @@ def update_user(user_id: PathId, body: UserUpdate, session: DbSession, actor: Cu
     return UserOut.of(target)
 
 
-def _keep_an_admin(session: DbSession, target: User, new_role: Role | None) -> None:
-    if target.role == Role.ADMIN.value and new_role != Role.ADMIN:
-        admins = session.scalars(select(User.id).where(User.role == Role.ADMIN.value)).all()
-        if len(admins) <= 1:
-            raise conflict("this is the last admin; make someone else admin first")
-
-
 @router.delete("/users/{user_id}", status_code=204, tags=["users"])
 def delete_user(user_id: PathId, session: DbSession, _admin: AdminUser) -> Response:
     target = service.get_user(session, user_id)
-    _keep_an_admin(session, target, None)
+    service.require_another_admin(session, target, None)
     session.delete(target)
     return Response(status_code=204)
 

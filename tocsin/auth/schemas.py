@@ -5,13 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from tocsin.auth.models import ApiKey, Role, Team, TeamRole, User
 from tocsin.schemas import ApiInput, ApiModel
 from tocsin.timezones import require_timezone
 
-Email = Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+
+def _fits_lower_cased(email: str) -> str:
+    # Emails are stored lower-cased, and lower-casing may lengthen a text ("İ" becomes "i̇").
+    if len(email.strip().lower()) > 254:
+        raise ValueError("must be at most 254 characters, also when lower-cased")
+    return email
+
+
+Email = Annotated[
+    str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$"), AfterValidator(_fits_lower_cased)
+]
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
 Password = Annotated[str, Field(min_length=8, max_length=1024)]
 Language = Annotated[str, Field(min_length=2, max_length=16, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")]

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from tocsin.auth import security
 from tocsin.auth.models import ApiKey, LoginSession, Role, Team, TeamMember, TeamRole, User
 from tocsin.clock import Clock
+from tocsin.db import lock_key
 from tocsin.errors import Problem, conflict, forbidden, not_found
+from tocsin.notifications.rules import create_default_rules
 
 # last_used_at is a hint, not an audit trail: write it at most this often per key.
 API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -60,7 +62,22 @@ def create_user(
         session.flush()
     except IntegrityError as exc:  # a concurrent create with the same email
         raise conflict(f"a user with email {email} already exists", field="email") from exc
+    create_default_rules(session, user.id)
     return user
+
+
+def require_another_admin(session: Session, target: User, new_role: Role | None) -> None:
+    """Refuse to demote (new_role) or delete (None) the last admin.
+
+    Writers serialise on one lock first: two admins demoting each other at once must not both
+    count the other as the remaining admin (PostgreSQL runs them concurrently; SQLite does not).
+    """
+    if target.role != Role.ADMIN.value or new_role == Role.ADMIN:
+        return
+    lock_key(session, "last-admin")
+    admins = session.scalars(select(User.id).where(User.role == Role.ADMIN.value, User.id != target.id)).all()
+    if not admins:
+        raise conflict("this is the last admin; make someone else admin first")
 
 
 def update_profile(user: User, *, name: str | None, timezone: str | None, language: str | None) -> None:
