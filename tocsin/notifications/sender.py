@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,8 @@ from tocsin.alerts.models import Alert, AlertState, LogKind
 from tocsin.auth.models import User
 from tocsin.clock import Clock
 from tocsin.engine.registry import IoContext, JobRegistry
+from tocsin.notifications import action_tokens
+from tocsin.notifications.action_tokens import EMAIL_TOKEN_LIFETIME, AlertAction
 from tocsin.notifications.channels.base import OutboundMessage, PermanentFailure, Sender
 from tocsin.notifications.content import alert_summary
 from tocsin.notifications.dispatch import SEND
@@ -35,8 +38,9 @@ class NotificationSender:
 
     def handle(self, ctx: IoContext) -> None:
         notification_id = int(ctx.payload["notificationId"])
-        with ctx.db.session() as session:
-            message = self._prepare(session, notification_id)
+        # A write session: the first message ever also creates the action-token signing key.
+        with ctx.db.session(write=True) as session:
+            message = self._prepare(session, ctx.clock, notification_id)
         if message is None:
             return
         if isinstance(message, str):
@@ -60,7 +64,7 @@ class NotificationSender:
             raise
         self._finish(ctx, notification_id, MessageStatus.SENT, answer=answer)
 
-    def _prepare(self, session: Session, notification_id: int) -> OutboundMessage | str | None:
+    def _prepare(self, session: Session, clock: Clock, notification_id: int) -> OutboundMessage | str | None:
         """The message to send; a reason string when it should be skipped; None when already handled."""
         row = session.get(Notification, notification_id)
         if row is None or row.status != MessageStatus.QUEUED.value:
@@ -83,8 +87,20 @@ class NotificationSender:
             idempotency_key=row.idempotency_key,
             recipient_name=user.name,
             contact_data=dict(method.data or {}),
-            alert=alert_summary(alert, self.base_url) if alert is not None else None,
+            alert=self._alert_info(session, clock, alert, user, kind) if alert is not None else None,
         )
+
+    def _alert_info(
+        self, session: Session, clock: Clock, alert: Alert, user: User, kind: MessageKind
+    ) -> dict[str, Any]:
+        info = alert_summary(alert, self.base_url)
+        if kind is MessageKind.ALERT:
+            # One-click actions for this recipient on this alert only (email links, push buttons).
+            for action in AlertAction:
+                token = action_tokens.issue(session, clock, alert.id, action, user.id, EMAIL_TOKEN_LIFETIME)
+                info[f"{action.value}Token"] = token
+                info[f"{action.value}Url"] = f"{self.base_url}/actions/{token}"
+        return info
 
     def _attempt_failed(self, ctx: IoContext, notification_id: int, error: str) -> None:
         with ctx.db.session(write=True) as session:
