@@ -166,3 +166,24 @@ def test_overdue_step_after_downtime_runs_once(scenario: Scenario) -> None:
     # The worker was down for an hour: timers and the reconcile job are all overdue at once.
     assert scenario.after(60) == [ben.at("EMAIL", "ALERT", alert)]
     assert scenario.log(alert).count("Escalated to level 2: Ben") == 1
+
+
+def test_renotify_pages_the_current_level_again(scenario: Scenario) -> None:
+    ann, ben = scenario.person("Ann"), scenario.person("Ben")
+    key = scenario.source(scenario.policy((30, [ann]), (30, [ben])))
+    alert = scenario.alert(key)
+    assert scenario.now() == [ann.at("EMAIL", "ALERT", alert)]
+    scenario.ok(scenario.client.post(f"/api/alerts/{alert}/renotify", headers=ben.headers))
+    assert scenario.now() == [ann.at("EMAIL", "ALERT", alert)]
+    assert scenario.after(30) == [ben.at("EMAIL", "ALERT", alert)]  # the timer was not moved
+
+
+def test_a_failing_provider_is_retried_then_reported(scenario: Scenario) -> None:
+    ann = scenario.person("Ann")
+    scenario.devices.failing.add(ann.addresses["EMAIL"])
+    alert = scenario.alert(scenario.source(scenario.policy((60, [ann]))))
+    assert scenario.now() == []
+    for minutes in (0.1, 0.2, 0.4, 0.7, 1.4, 2.7, 5.4):  # the job engine's backoff: 5 s doubling
+        scenario.after(minutes)
+    log = scenario.log(alert)
+    assert any(line.startswith("Failed to send EMAIL notification to Ann: gave up") for line in log), log
