@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from tocsin.alerts.events import Event
 from tocsin.alerts.ingest import IngestResult, ingest, source_for_key
+from tocsin.alerts.models import EventOutcome
 from tocsin.alerts.wire import EventAccepted, IlertEvent, PagerDutyAccepted, PagerDutyEvent, PagerDutyInvalid
 from tocsin.deps import DbSession, State
 from tocsin.errors import Problem, register_error_renderer
@@ -54,7 +55,8 @@ def _ingest(session: DbSession, state: State, integration_key: str, event: Event
     state.event_limiter.check(f"alert-source:{source.id}", "events for this integration key")
     result = ingest(session, state.clock, source, event)
     session.commit()  # durable before the 2xx is sent
-    state.jobs_waiting.set()
+    if result.outcome in (EventOutcome.CREATED, EventOutcome.APPLIED):
+        state.jobs_waiting.set()  # new or changed alert: its job is due now
     return result
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from tocsin.alerts import lifecycle
 from tocsin.alerts.events import Event
@@ -35,6 +35,8 @@ from tocsin.engine.queue import enqueue
 from tocsin.errors import Problem
 
 AUTO_RESOLVE = "alert.auto_resolve"
+# Ingest reads alerts only to update them: none of their joined relationships.
+_BARE = lazyload("*")
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ def _open_alerts(session: Session, source: AlertSource, norm: str) -> list[Alert
         .where(Alert.alert_source_id == source.id, Alert.alert_key_norm == norm, Alert.state.in_(OPEN_STATES))
         .order_by(Alert.id.desc())
         .with_for_update(of=Alert)
+        .options(_BARE)
     )
     return list(session.scalars(query))
 
@@ -120,7 +123,7 @@ def _alert_to_append_to(session: Session, clock: Clock, source: AlertSource, nor
     mode = AlertCreation(source.alert_creation)
     base = (
         select(Alert).where(Alert.alert_source_id == source.id).order_by(Alert.id.desc()).limit(1)
-        .with_for_update(of=Alert)
+        .with_for_update(of=Alert).options(_BARE)
     )
     if mode is AlertCreation.ONE_ALERT_PER_EVENT:
         return None

@@ -105,7 +105,8 @@ class AlertSource(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    teams: Mapped[list[Team]] = relationship(secondary=alert_source_teams, lazy="selectin")
+    # Loaded on access: the ingest path never needs them.
+    teams: Mapped[list[Team]] = relationship(secondary=alert_source_teams)
 
     @property
     def team_ids(self) -> set[int]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tocsin.alerts.models import AlertCreation, AlertSource, PriorityRule, SourceStatus
 from tocsin.alerts.visibility import can_see_source, visible_sources
@@ -54,7 +54,8 @@ def get_visible_source(session: Session, user: User, source_id: int) -> AlertSou
 
 
 def list_sources(session: Session, user: User) -> list[AlertSource]:
-    return list(session.scalars(select(AlertSource).where(visible_sources(user)).order_by(AlertSource.id)))
+    query = select(AlertSource).where(visible_sources(user)).options(selectinload(AlertSource.teams))
+    return list(session.scalars(query.order_by(AlertSource.id)))
 
 
 def require_can_manage(user: User, source: AlertSource) -> None:
