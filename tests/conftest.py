@@ -37,7 +37,9 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 def _fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     # Production parameters cost ~0.5 s per hash on a busy CI box and every factory user pays one;
     # these are still argon2id hashes, only cheaper (tests/auth checks the production parameters).
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(security, "_hasher", cheap)
+    monkeypatch.setattr(security, "_DUMMY_HASH", cheap.hash("unknown-user"))
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,6 @@ from sqlalchemy import func, select
 from tests.conftest import Actor, Factory, Source
 from tocsin.alerts.models import Alert, InboundEvent
 from tocsin.app import create_app
-from tocsin.auth import security
 from tocsin.auth import service as auth
 from tocsin.auth.models import Role, User
 from tocsin.db import Database
@@ -32,12 +31,6 @@ from tocsin.settings import Settings
 
 SEED = 20260302
 MAX_EXAMPLES = 25
-
-
-@pytest.fixture(autouse=True)
-def _cheap_dummy_hash(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fuzzed logins with unknown emails verify against the dummy hash: make it as cheap as the test hasher."""
-    monkeypatch.setattr(security, "_DUMMY_HASH", security.hash_password("dummy"))
 
 
 class Admin:
