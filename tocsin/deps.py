@@ -18,6 +18,7 @@ from tocsin.auth import service as auth
 from tocsin.auth.models import ApiKey, User
 from tocsin.clock import Clock
 from tocsin.db import Database
+from tocsin.engine.queue import queued_due_work
 from tocsin.engine.registry import JobRegistry
 from tocsin.errors import Problem
 from tocsin.ratelimit import RateLimiter
@@ -57,6 +58,8 @@ def _session(request: Request) -> Iterator[Session]:
     request.state.db_write = write
     with state.db.session(write=write) as session:
         yield session
+    if queued_due_work(session):
+        state.jobs_waiting.set()  # after the commit: the worker finds the job when it wakes
 
 
 # scope="function": the transaction commits before the response is sent, so a 2xx means durable.

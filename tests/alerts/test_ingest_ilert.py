@@ -256,3 +256,12 @@ def test_event_and_its_job_are_committed_before_the_answer(client: TestClient, s
         assert alert is not None
         jobs = session.scalars(select(Job).where(Job.kind == "alert.created")).all()
         assert [j.payload for j in jobs] == [{"alertId": alert.id}]
+
+
+def test_a_new_alert_wakes_the_worker_after_commit_a_duplicate_does_not(client: TestClient, source: Source) -> None:
+    waiting = client.app.state.tocsin.jobs_waiting  # type: ignore[attr-defined]
+    send(client, source.key, alertKey="wake")
+    assert waiting.is_set()
+    waiting.clear()
+    send(client, source.key, alertKey="wake")  # appended: nothing new to do
+    assert not waiting.is_set()

@@ -15,7 +15,6 @@ from pydantic import BaseModel, ValidationError
 
 from tocsin.alerts.events import Event
 from tocsin.alerts.ingest import IngestResult, ingest, source_for_key
-from tocsin.alerts.models import EventOutcome
 from tocsin.alerts.wire import EventAccepted, IlertEvent, PagerDutyAccepted, PagerDutyEvent, PagerDutyInvalid
 from tocsin.deps import DbSession, State
 from tocsin.errors import Problem, register_error_renderer
@@ -55,8 +54,6 @@ def _ingest(session: DbSession, state: State, integration_key: str, event: Event
     state.event_limiter.check(f"alert-source:{source.id}", "events for this integration key")
     result = ingest(session, state.clock, source, event)
     session.commit()  # durable before the 2xx is sent
-    if result.outcome in (EventOutcome.CREATED, EventOutcome.APPLIED):
-        state.jobs_waiting.set()  # new or changed alert: its job is due now
     return result
 
 

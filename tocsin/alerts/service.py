@@ -73,7 +73,9 @@ def count_alerts(session: Session, user: User, f: AlertFilter) -> int:
 
 
 def get_visible_alert(session: Session, user: User, alert_id: int, *, for_update: bool = False) -> Alert:
-    alert = session.get(Alert, alert_id, with_for_update={"of": Alert} if for_update else None)
+    # populate_existing: an alert this session read before must be re-read under the lock.
+    alert = session.get(Alert, alert_id, with_for_update={"of": Alert} if for_update else None,
+                        populate_existing=for_update)
     if alert is None or not can_see_source(user, alert.source):
         raise not_found("alert")
     return alert

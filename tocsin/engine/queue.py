@@ -13,6 +13,12 @@ from tocsin.clock import Clock
 from tocsin.engine.models import Job, JobStatus
 
 DEFAULT_MAX_ATTEMPTS = 8
+_DUE_NOW = "tocsin.jobs_due_now"
+
+
+def queued_due_work(session: Session) -> bool:
+    """Whether this session queued a job that is due at once (so a waiting worker should wake)."""
+    return bool(session.info.get(_DUE_NOW))
 
 
 def enqueue(
@@ -36,6 +42,8 @@ def enqueue(
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     now = clock.now()
+    if run_at is None or run_at <= now:
+        session.info[_DUE_NOW] = True
     values = {
         "kind": kind,
         "payload": payload or {},

@@ -73,7 +73,6 @@ def escalate_alert(alert_id: PathId, session: DbSession, user: CurrentUser, stat
     """Page the next escalation level now (an accepted alert becomes pending again)."""
     alert = alerts.get_actionable(session, user, alert_id)
     engine.escalate_now(session, state.clock, alert, user)
-    state.jobs_waiting.set()
     return AlertOut.of(alert)
 
 
@@ -91,5 +90,4 @@ def renotify_alert(alert_id: PathId, session: DbSession, user: CurrentUser, stat
             f"Re-notified by {user.name}: {', '.join(u.name for u in targets)}", actor=user)
     for target in targets:
         dispatch.page_user(session, state.clock, alert, target, reason=f"renotify{stamp}")
-    state.jobs_waiting.set()
     return AlertOut.of(alert)
