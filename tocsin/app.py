@@ -28,8 +28,8 @@ from tocsin.escalation import engine as escalation_engine
 from tocsin.escalation.service import policy_exists
 from tocsin.limits import BodyLimitMiddleware
 from tocsin.migrations import is_current
+from tocsin.notifications import action_pages, dispatch, push_api, twilio_webhooks
 from tocsin.notifications import api as notifications_api
-from tocsin.notifications import dispatch
 from tocsin.notifications.channels.base import Sender
 from tocsin.notifications.models import Channel
 from tocsin.notifications.sender import NotificationSender
@@ -41,12 +41,13 @@ log = logging.getLogger(__name__)
 register_policy_check(policy_exists)
 
 
-def build_registry(settings: Settings, senders: Mapping[Channel, Sender] | None = None) -> JobRegistry:
+def build_registry(settings: Settings, senders: Mapping[Channel, Sender] | None = None, *,
+                   db: Database | None = None, clock: Clock | None = None) -> JobRegistry:
     registry = JobRegistry()
     alert_jobs.register(registry)
     escalation_engine.register(registry)
     dispatch.register(registry)
-    channels = build_senders(settings) if senders is None else senders
+    channels = build_senders(settings, db=db, clock=clock) if senders is None else senders
     NotificationSender(channels, settings.base_url).register(registry)
     return registry
 
@@ -60,12 +61,10 @@ def create_app(
     run_worker: bool = False,
 ) -> FastAPI:
     settings = settings or Settings.from_env()
-    state = AppState(
-        settings=settings,
-        db=db or Database(settings.database_url),
-        clock=clock or SystemClock(),
-        registry=build_registry(settings, senders),
-    )
+    db = db or Database(settings.database_url)
+    clock = clock or SystemClock()
+    state = AppState(settings=settings, db=db, clock=clock, registry=build_registry(settings, senders, db=db,
+                                                                                    clock=clock))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -107,6 +106,9 @@ def create_app(
     app.include_router(events_api.router)
     app.include_router(escalation_api.router)
     app.include_router(notifications_api.router)
+    app.include_router(push_api.router)
+    app.include_router(action_pages.router)
+    app.include_router(twilio_webhooks.router)
     openapi_bodies.install(app)
 
     @app.get("/healthz", tags=["health"])

@@ -37,7 +37,8 @@ def _worker(settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    worker = Worker(Database(settings.database_url), SystemClock(), build_registry(settings))
+    db, clock = Database(settings.database_url), SystemClock()
+    worker = Worker(db, clock, build_registry(settings, db=db, clock=clock))
     with worker.db.session(write=True) as session:
         schedule_reconcile(session, worker.clock)
     worker.run_forever(stop, wake, settings.worker_poll_seconds)

@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from tocsin.alerts.models import Priority
 from tocsin.deps import CurrentUser, DbSession, State
-from tocsin.errors import not_found
+from tocsin.errors import bad_request, not_found
+from tocsin.notifications import ssrf
 from tocsin.notifications.dispatch import queue_message
-from tocsin.notifications.models import ContactMethod, MessageKind
+from tocsin.notifications.models import Channel, ContactMethod, MessageKind
 from tocsin.notifications.rules import RuleStep, rules_for, set_rules
 from tocsin.notifications.schemas import (
     ContactMethodIn,
@@ -40,6 +41,10 @@ def list_contact_methods(session: DbSession, user: CurrentUser) -> list[ContactM
 
 @router.post("/contact-methods", status_code=201, response_model=ContactMethodOut)
 def add_contact_method(body: ContactMethodIn, session: DbSession, user: CurrentUser, state: State) -> ContactMethodOut:
+    if body.channel in (Channel.SLACK, Channel.TEAMS, Channel.WEBHOOK):  # checked again before every send
+        problem = ssrf.url_problem(body.address, allow_private=state.settings.allow_private_webhooks)
+        if problem is not None:
+            raise bad_request(f"address: {problem}", field="address")
     method = ContactMethod(user_id=user.id, channel=body.channel.value, address=body.address, label=body.label,
                            data=contact_data(body), send_updates=body.send_updates, created_at=state.clock.now())
     session.add(method)
@@ -70,7 +75,6 @@ def send_test(method_id: PathId, session: DbSession, user: CurrentUser, state: S
     method = _own_method(session, user, method_id)
     key = f"test.cm{method.id}.{state.clock.now().timestamp()}"
     row = queue_message(session, state.clock, user, method, MessageKind.TEST, key)
-    state.jobs_waiting.set()
     return TestSent(notification_id=row.id, status=row.status)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
@@ -64,7 +65,9 @@ class ContactMethodOut(ApiModel):
     def of(cls, method: ContactMethod) -> ContactMethodOut:
         address = method.address
         if method.channel == Channel.PUSH.value:
-            address = address.split("?", 1)[0][:60] + "…"  # the endpoint is a capability; show only its host part
+            # The endpoint is a capability (anyone holding it can push): show only where it points.
+            parts = urlsplit(address)
+            address = f"{parts.scheme}://{parts.netloc}/…"
         return cls(id=method.id, channel=Channel(method.channel), address=address, label=method.label,
                    send_updates=method.send_updates, created_at=method.created_at)
 

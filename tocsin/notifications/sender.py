@@ -19,7 +19,7 @@ from tocsin.auth.models import User
 from tocsin.clock import Clock
 from tocsin.engine.registry import IoContext, JobRegistry
 from tocsin.notifications import action_tokens
-from tocsin.notifications.action_tokens import EMAIL_TOKEN_LIFETIME, AlertAction
+from tocsin.notifications.action_tokens import EMAIL_TOKEN_LIFETIME, PUSH_TOKEN_LIFETIME, AlertAction
 from tocsin.notifications.channels.base import OutboundMessage, PermanentFailure, Sender
 from tocsin.notifications.content import alert_summary
 from tocsin.notifications.dispatch import SEND
@@ -87,17 +87,18 @@ class NotificationSender:
             idempotency_key=row.idempotency_key,
             recipient_name=user.name,
             contact_data=dict(method.data or {}),
-            alert=self._alert_info(session, clock, alert, user, kind) if alert is not None else None,
+            alert=self._alert_info(session, clock, alert, user, kind, Channel(row.channel)) if alert else None,
         )
 
     def _alert_info(
-        self, session: Session, clock: Clock, alert: Alert, user: User, kind: MessageKind
+        self, session: Session, clock: Clock, alert: Alert, user: User, kind: MessageKind, channel: Channel
     ) -> dict[str, Any]:
         info = alert_summary(alert, self.base_url)
         if kind is MessageKind.ALERT:
             # One-click actions for this recipient on this alert only (email links, push buttons).
             for action in AlertAction:
-                token = action_tokens.issue(session, clock, alert.id, action, user.id, EMAIL_TOKEN_LIFETIME)
+                lifetime = PUSH_TOKEN_LIFETIME if channel is Channel.PUSH else EMAIL_TOKEN_LIFETIME
+                token = action_tokens.issue(session, clock, alert.id, action, user.id, lifetime)
                 info[f"{action.value}Token"] = token
                 info[f"{action.value}Url"] = f"{self.base_url}/actions/{token}"
         return info
