@@ -145,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # httpx logs every request URL at INFO; webhook and push URLs are secrets in themselves.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = Settings.from_env()
     if args.command in ("serve", "api"):
         return _serve(args, settings, run_worker=args.command == "serve")

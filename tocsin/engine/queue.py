@@ -42,6 +42,8 @@ def enqueue(
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     now = clock.now()
+    if run_at is not None and run_at.tzinfo is None:
+        raise ValueError("naive datetime given as run_at; pass a timezone-aware time")
     if run_at is None or run_at <= now:
         session.info[_DUE_NOW] = True
     values = {
