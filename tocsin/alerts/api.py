@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from tocsin.alerts import service, sources
 from tocsin.alerts.models import AlertState, Priority
@@ -73,43 +73,6 @@ def rotate_integration_key(source_id: PathId, session: DbSession, user: CurrentU
 # --- alerts ---------------------------------------------------------------------------------
 
 
-def _filter(
-    user_id: int,
-    states: str | None,
-    alert_source: int | None,
-    priority: Priority | None,
-    assigned_to: str | None,
-    created_after: Timestamp | None,
-    created_before: Timestamp | None,
-    text: str | None,
-) -> service.AlertFilter:
-    state_list: tuple[str, ...] = ()
-    if states:
-        names = [s.strip().upper() for s in states.split(",") if s.strip()]
-        unknown = [n for n in names if n not in AlertState.__members__]
-        if unknown:
-            detail = f"unknown state(s) {', '.join(unknown)}; use PENDING, ACCEPTED, RESOLVED"
-            raise Problem(400, detail, field="states")
-        state_list = tuple(names)
-    assignee: int | None = None
-    if assigned_to is not None:
-        if assigned_to == "me":
-            assignee = user_id
-        elif assigned_to.isdigit() and len(assigned_to) < 16:
-            assignee = int(assigned_to)
-        else:
-            raise Problem(400, "assignedTo must be 'me' or a user id", field="assignedTo")
-    return service.AlertFilter(
-        states=state_list,
-        alert_source_id=alert_source,
-        priority=priority.value if priority else None,
-        assigned_to_id=assignee,
-        created_after=created_after,
-        created_before=created_before,
-        text=text.strip() or None if text else None,
-    )
-
-
 StatesQ = Annotated[str | None, Query(description="Comma list: PENDING,ACCEPTED,RESOLVED", max_length=100)]
 SourceQ = Annotated[int | None, Query(alias="alertSource", ge=1, le=2**53)]
 PriorityQ = Annotated[Priority | None, Query()]
@@ -119,9 +82,28 @@ BeforeQ = Annotated[Timestamp | None, Query(alias="createdBefore")]
 TextQ = Annotated[QueryText | None, Query(description="Words in the summary or details", max_length=200)]
 
 
-@router.get("/alerts", response_model=Page[AlertOut])
-def list_alerts(
-    session: DbSession,
+def _states(states: str | None) -> tuple[str, ...]:
+    if not states:
+        return ()
+    names = [s.strip().upper() for s in states.split(",") if s.strip()]
+    unknown = [n for n in names if n not in AlertState.__members__]
+    if unknown:
+        detail = f"unknown state(s) {', '.join(unknown)}; use PENDING, ACCEPTED, RESOLVED"
+        raise Problem(400, detail, field="states")
+    return tuple(names)
+
+
+def _assignee(user_id: int, assigned_to: str | None) -> int | None:
+    if assigned_to is None:
+        return None
+    if assigned_to == "me":
+        return user_id
+    if assigned_to.isdigit() and len(assigned_to) < 16:
+        return int(assigned_to)
+    raise Problem(400, "assignedTo must be 'me' or a user id", field="assignedTo")
+
+
+def alert_filter(
     user: CurrentUser,
     states: StatesQ = None,
     alert_source: SourceQ = None,
@@ -130,28 +112,33 @@ def list_alerts(
     created_after: AfterQ = None,
     created_before: BeforeQ = None,
     text: TextQ = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+) -> service.AlertFilter:
+    """The query parameters shared by the alert list and the alert count."""
+    return service.AlertFilter(
+        states=_states(states),
+        alert_source_id=alert_source,
+        priority=priority.value if priority else None,
+        assigned_to_id=_assignee(user.id, assigned_to),
+        created_after=created_after,
+        created_before=created_before,
+        text=text.strip() or None if text else None,
+    )
+
+
+Filter = Annotated[service.AlertFilter, Depends(alert_filter)]
+
+
+@router.get("/alerts", response_model=Page[AlertOut])
+def list_alerts(
+    session: DbSession, user: CurrentUser, f: Filter, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[AlertOut]:
     """Alerts the caller can see, newest first. Follow `nextCursor` for the next page."""
-    f = _filter(user.id, states, alert_source, priority, assigned_to, created_after, created_before, text)
     rows, next_id = service.list_alerts(session, user, f, limit=limit, before_id=decode_cursor(cursor))
     return Page[AlertOut](items=[AlertOut.of(a) for a in rows], next_cursor=encode_cursor(next_id))
 
 
 @router.get("/alerts/count", response_model=AlertCount)
-def count_alerts(
-    session: DbSession,
-    user: CurrentUser,
-    states: StatesQ = None,
-    alert_source: SourceQ = None,
-    priority: PriorityQ = None,
-    assigned_to: AssignedQ = None,
-    created_after: AfterQ = None,
-    created_before: BeforeQ = None,
-    text: TextQ = None,
-) -> AlertCount:
-    f = _filter(user.id, states, alert_source, priority, assigned_to, created_after, created_before, text)
+def count_alerts(session: DbSession, user: CurrentUser, f: Filter) -> AlertCount:
     return AlertCount(count=service.count_alerts(session, user, f))
 
 
