@@ -187,3 +187,12 @@ def test_a_failing_provider_is_retried_then_reported(scenario: Scenario) -> None
         scenario.after(minutes)
     log = scenario.log(alert)
     assert any(line.startswith("Failed to send EMAIL notification to Ann: gave up") for line in log), log
+
+
+def test_updates_are_not_phoned(scenario: Scenario) -> None:
+    ann = scenario.person("Ann", high=[("VOICE", 0), ("SMS", 0)], channels=("VOICE", "SMS"))
+    ben = scenario.person("Ben")
+    alert = scenario.alert(scenario.source(scenario.policy((10, [ann, ben]))))
+    assert len(scenario.now()) == 3
+    scenario.act(ben, alert, "accept")
+    assert scenario.now() == [ann.at("SMS", "UPDATE", alert)]  # an SMS says so; no second call

@@ -169,7 +169,8 @@ def on_alert_changed(ctx: JobContext) -> None:
         Notification.status == MessageStatus.SENT.value,
     ).distinct()
     for method in ctx.session.scalars(select(ContactMethod).where(ContactMethod.id.in_(paged))):
-        if not method.send_updates or method.user_id == actor_id:
+        # Nobody should be phoned just to hear that the alert was taken care of.
+        if not method.send_updates or method.user_id == actor_id or method.channel == Channel.VOICE.value:
             continue
         user = ctx.session.get(User, method.user_id)
         if user is not None:
