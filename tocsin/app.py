@@ -15,7 +15,6 @@ from tocsin import __version__, openapi_bodies
 from tocsin.alerts import api as alerts_api
 from tocsin.alerts import events_api
 from tocsin.alerts import jobs as alert_jobs
-from tocsin.alerts.sources import register_policy_check
 from tocsin.auth import api as auth_api
 from tocsin.clock import Clock, SystemClock
 from tocsin.db import Database
@@ -25,7 +24,6 @@ from tocsin.engine.worker import Worker
 from tocsin.errors import install_error_handlers
 from tocsin.escalation import api as escalation_api
 from tocsin.escalation import engine as escalation_engine
-from tocsin.escalation.service import policy_exists
 from tocsin.limits import BodyLimitMiddleware
 from tocsin.migrations import is_current
 from tocsin.notifications import action_pages, dispatch, push_api, twilio_webhooks
@@ -38,7 +36,6 @@ from tocsin.settings import Settings
 
 log = logging.getLogger(__name__)
 
-register_policy_check(policy_exists)
 
 
 def build_registry(settings: Settings, senders: Mapping[Channel, Sender] | None = None, *,

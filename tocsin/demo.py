@@ -9,6 +9,8 @@ from tocsin.auth import service as auth
 from tocsin.auth.models import Role, TeamRole
 from tocsin.clock import Clock
 from tocsin.db import Database
+from tocsin.escalation.models import TargetKind
+from tocsin.escalation.service import LevelSpec, PolicySpec, create_policy
 
 
 @dataclass(frozen=True)
@@ -44,12 +46,20 @@ def load_demo(db: Database, clock: Clock, base_url: str) -> list[str]:
         alice, bob, carol = (users[e].id for e in ("alice@example.com", "bob@example.com", "carol@example.com"))
         platform = auth.create_team(session, clock, "Platform", [(alice, TeamRole.ADMIN), (bob, TeamRole.MEMBER)])
         auth.create_team(session, clock, "Payments", [(carol, TeamRole.ADMIN), (bob, TeamRole.MEMBER)])
+        admin = users[DEMO_USERS[0].email]
+        policy = create_policy(session, clock, admin, PolicySpec(
+            name="Platform on-call",
+            levels=[LevelSpec(15, [(TargetKind.USER, alice)]), LevelSpec(30, [(TargetKind.TEAM, platform.id)])],
+            repeating=True, repeat_times=1, fallback_user_id=None, team_ids=[platform.id],
+        ))
         source, key = create_source(
-            session, clock, users[DEMO_USERS[0].email], {"name": "Demo API source", "team_ids": [platform.id]}
+            session, clock, admin,
+            {"name": "Demo API source", "team_ids": [platform.id], "escalation_policy_id": policy.id},
         )
     return [
         *lines,
         f"Alert source '{source.name}' (team Platform), integration key: {key}",
+        "It pages Alice, then after 15 minutes the whole Platform team (policy 'Platform on-call').",
         "Send it an event:",
         f"  curl -X POST {base_url}/api/events -H 'Content-Type: application/json' \\",
         f"    -d '{{\"integrationKey\": \"{key}\", \"eventType\": \"ALERT\", \"summary\": \"Disk full on db-1\"}}'",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +15,7 @@ from tocsin.auth.models import Team, User
 from tocsin.auth.service import can_configure
 from tocsin.clock import Clock
 from tocsin.errors import Problem, forbidden, not_found
+from tocsin.escalation.models import EscalationPolicy
 
 # Integration types the ingest endpoints understand; vendor adapters add theirs when they register.
 INTEGRATION_TYPES: set[str] = {"API"}
@@ -32,19 +32,6 @@ SOURCE_DEFAULTS: dict[str, Any] = {
     "support_hours": None,
     "ignore_event_priority": False,
 }
-
-# Lets the escalation package answer "does policy N exist?" without alerts importing it.
-EscalationPolicyCheck = Callable[[Session, int], bool]
-_policy_checks: list[EscalationPolicyCheck] = []
-
-
-def register_policy_check(check: EscalationPolicyCheck) -> None:
-    _policy_checks.append(check)
-
-
-def _policy_exists(session: Session, policy_id: int) -> bool:
-    return any(check(session, policy_id) for check in _policy_checks)
-
 
 def get_visible_source(session: Session, user: User, source_id: int) -> AlertSource:
     source = session.get(AlertSource, source_id)
@@ -89,7 +76,8 @@ def apply_settings(session: Session, user: User, source: AlertSource, changes: d
         known = ", ".join(sorted(INTEGRATION_TYPES))
         raise Problem(400, f"unknown integrationType {changes['integration_type']!r}; known: {known}",
                       field="integrationType")
-    if changes.get("escalation_policy_id") is not None and not _policy_exists(session, changes["escalation_policy_id"]):
+    policy_id = changes.get("escalation_policy_id")
+    if policy_id is not None and session.get(EscalationPolicy, policy_id) is None:
         raise Problem(400, f"escalation policy {changes['escalation_policy_id']} does not exist",
                       field="escalationPolicy")
     if "team_ids" in changes:

@@ -62,10 +62,6 @@ def list_policies(session: Session, user: User) -> list[EscalationPolicy]:
     return list(session.scalars(query))
 
 
-def policy_exists(session: Session, policy_id: int) -> bool:
-    return session.get(EscalationPolicy, policy_id) is not None
-
-
 def _require_can_manage(user: User, policy: EscalationPolicy | None, team_ids: list[int]) -> None:
     if user.is_admin:
         return
