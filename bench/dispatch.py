@@ -76,12 +76,18 @@ def configure(url: str, api_key: str, receiver: Receiver) -> str:
     return str(source.json()["integrationKey"])
 
 
-def run(url: str, key: str, receiver: Receiver, count: int, concurrency: int) -> dict[str, Any]:
+def run(url: str, key: str, receiver: Receiver, count: int, concurrency: int, rate: float) -> dict[str, Any]:
     tag = uuid.uuid4().hex[:8]
     sent: dict[str, float] = {}
     http = httpx.Client(base_url=url, timeout=30, limits=httpx.Limits(max_connections=concurrency))
 
+    begin = time.perf_counter()
+
     def fire(i: int) -> None:
+        if rate > 0:  # paced: event i leaves at i/rate seconds, so queueing shows only past capacity
+            delay = begin + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
         summary = f"dispatch {tag} {i}"
         sent[summary] = time.perf_counter()
         answer = http.post(f"/api/events/{key}", json={"eventType": "ALERT", "summary": summary,
@@ -100,6 +106,7 @@ def run(url: str, key: str, receiver: Receiver, count: int, concurrency: int) ->
     return {
         "alerts": count,
         "concurrency": concurrency,
+        "ratePerSecond": rate or None,
         "delivered": len(latencies),
         "lost": count - len(latencies),
         "seconds": round(elapsed, 2),
@@ -113,6 +120,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=4, help="events in flight")
+    parser.add_argument("--rate", type=float, default=10.0, help="events per second (0: as fast as possible)")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     os.environ["TOCSIN_ALLOW_PRIVATE_WEBHOOKS"] = "true"  # the receiver listens on 127.0.0.1
@@ -120,7 +128,7 @@ def main() -> int:
     tocsin = ROOT / ".venv" / "bin" / "tocsin"
     with local_server(tocsin, args.database_url) as target:
         key = configure(target.url, target.api_key, receiver)
-        result = run(target.url, key, receiver, args.alerts, args.concurrency)
+        result = run(target.url, key, receiver, args.alerts, args.concurrency, args.rate)
         label = target.database
     result.update({"database": label, "machine": machine_info(), "at": datetime.now(UTC).isoformat()})
     print(json.dumps({k: v for k, v in result.items() if k != "machine"}, indent=2))

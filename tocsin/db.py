@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -103,12 +104,18 @@ class Database:
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
         writer_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
         self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
+        # SQLite has one writer at a time. Threads of this process queue here, where a release wakes
+        # the next one at once, instead of in SQLite's busy handler, which sleeps and retries and so
+        # hands the lock over late and unfairly. Other processes still meet the busy timeout.
+        self._write_turn = threading.Lock() if self.is_sqlite else None
 
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on error."""
-        factory = self._writer if write else self._reader
-        session = factory()
+        turn = self._write_turn if write else None
+        if turn is not None:
+            turn.acquire()
+        session = (self._writer if write else self._reader)()
         try:
             yield session
             session.commit()
@@ -117,6 +124,8 @@ class Database:
             raise
         finally:
             session.close()
+            if turn is not None:
+                turn.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

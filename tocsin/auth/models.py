@@ -36,9 +36,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    memberships: Mapped[list[TeamMember]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
-    )
+    # Loaded when visibility needs them, not with every user the engine pages.
+    memberships: Mapped[list[TeamMember]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_admin(self) -> bool:

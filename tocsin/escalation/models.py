@@ -42,7 +42,7 @@ class EscalationPolicy(Base):
     levels: Mapped[list[EscalationLevel]] = relationship(
         back_populates="policy", cascade="all, delete-orphan", order_by="EscalationLevel.position", lazy="selectin"
     )
-    teams: Mapped[list[Team]] = relationship(secondary=escalation_policy_teams, lazy="selectin")
+    teams: Mapped[list[Team]] = relationship(secondary=escalation_policy_teams)
     fallback_user: Mapped[User | None] = relationship(lazy="joined")
 
     @property
