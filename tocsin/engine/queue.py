@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, insert
+from sqlalchemy import CursorResult, Table, delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -56,19 +56,25 @@ def enqueue(
         "dedup_key": dedup_key,
         "created_at": now,
     }
+    # A Core insert on the session's connection: the ORM's bulk-insert path costs more than the job.
+    table = cast(Table, Job.__table__)
+    connection = session.connection()
     if dedup_key is None:
-        return session.scalar(insert(Job).values(**values).returning(Job.id))
-    dialect = session.get_bind().dialect.name
-    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = builder(Job).values(**values)
+        return _id(connection.scalar(insert(table).values(**values).returning(table.c.id)))
+    builder = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    stmt = builder(table).values(**values)
     if replace:
         stmt = stmt.on_conflict_do_update(
-            index_elements=[Job.dedup_key],
+            index_elements=[table.c.dedup_key],
             set_={"run_at": stmt.excluded.run_at, "payload": stmt.excluded.payload},
         )
     else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=[Job.dedup_key])
-    return session.scalar(stmt.returning(Job.id))
+        stmt = stmt.on_conflict_do_nothing(index_elements=[table.c.dedup_key])
+    return _id(connection.scalar(stmt.returning(table.c.id)))
+
+
+def _id(value: object) -> int | None:
+    return int(value) if isinstance(value, int) else None
 
 
 def purge_finished(session: Session, clock: Clock, *, older_than: timedelta) -> int:
