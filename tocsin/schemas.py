@@ -91,10 +91,6 @@ def _in_utc(moment: datetime) -> datetime:
 Timestamp = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
 # Free text in a query string (URL-decoding cannot produce surrogates, but %00 is a NUL).
 QueryText = Annotated[str, AfterValidator(check_storable)]
 

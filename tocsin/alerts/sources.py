@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -123,7 +122,3 @@ def rotate_key(session: Session, clock: Clock, user: User, source: AlertSource) 
 def delete_source(session: Session, user: User, source: AlertSource) -> None:
     require_can_manage(user, source)
     session.delete(source)
-
-
-def seconds(duration: timedelta | None) -> int | None:
-    return int(duration.total_seconds()) if duration is not None else None

@@ -31,10 +31,6 @@ def set_schedule_directory(directory: ScheduleDirectory | None) -> None:
     _directory = directory
 
 
-def schedule_directory() -> ScheduleDirectory | None:
-    return _directory
-
-
 def target_exists(session: Session, kind: TargetKind, target_id: int) -> bool:
     if kind is TargetKind.USER:
         return session.get(User, target_id) is not None
