@@ -63,7 +63,7 @@ def accept(session: Session, clock: Clock, alert: Alert, *, actor: User | None, 
     alert.state = AlertState.ACCEPTED.value
     _stop_escalation(alert)
     alert.accepted_at = clock.now()
-    alert.accepted_by = actor
+    alert.accepted_by, alert.accepted_by_id = actor, actor.id if actor else None
     add_log(session, clock, alert, LogKind.STATE, f"Alert accepted {_by(actor, via)}", actor=actor)
     _changed(session, clock, alert, "ACCEPTED")
     return True
@@ -76,7 +76,7 @@ def resolve(session: Session, clock: Clock, alert: Alert, *, actor: User | None,
     alert.state = AlertState.RESOLVED.value
     _stop_escalation(alert)
     alert.resolved_at = clock.now()
-    alert.resolved_by = actor
+    alert.resolved_by, alert.resolved_by_id = actor, actor.id if actor else None
     add_log(session, clock, alert, LogKind.STATE, f"Alert resolved {_by(actor, via)}", actor=actor)
     _changed(session, clock, alert, "RESOLVED")
     return True
@@ -87,7 +87,7 @@ def assign(session: Session, clock: Clock, alert: Alert, assignee: User, *, acto
         raise conflict("the alert is resolved and can no longer be assigned", state=alert.state)
     if alert.assigned_to_id == assignee.id:
         return False
-    alert.assigned_to = assignee
+    alert.assigned_to, alert.assigned_to_id = assignee, assignee.id
     add_log(session, clock, alert, LogKind.ASSIGNED, f"Alert assigned to {assignee.name} by {actor.name}", actor=actor)
     _changed(session, clock, alert, "ASSIGNED")
     return True

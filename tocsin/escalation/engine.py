@@ -150,7 +150,7 @@ def escalate_now(session: Session, clock: Clock, alert: Alert, actor: User) -> N
     if alert.state == AlertState.ACCEPTED.value:
         alert.state = AlertState.PENDING.value
         alert.accepted_at = None
-        alert.accepted_by = None
+        alert.accepted_by, alert.accepted_by_id = None, None
     lifecycle.add_log(session, clock, alert, LogKind.ESCALATION, f"Escalated by hand by {actor.name}", actor=actor)
     advance(session, clock, alert)
 
