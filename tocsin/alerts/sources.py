@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, selectinload
 from tocsin.alerts.models import AlertCreation, AlertSource, PriorityRule, SourceStatus
 from tocsin.alerts.visibility import can_see_source, visible_sources
 from tocsin.auth import security
-from tocsin.auth.models import Team, User
-from tocsin.auth.service import can_configure
+from tocsin.auth.models import User
+from tocsin.auth.service import can_configure, owner_teams
 from tocsin.clock import Clock
 from tocsin.errors import Problem, forbidden, not_found
 from tocsin.escalation.models import EscalationPolicy
@@ -53,22 +53,6 @@ def require_can_manage(user: User, source: AlertSource) -> None:
         raise forbidden("only admins and members of the source's teams may change it")
 
 
-def _resolve_teams(session: Session, user: User, team_ids: list[int]) -> list[Team]:
-    teams = []
-    for team_id in dict.fromkeys(team_ids):
-        team = session.get(Team, team_id)
-        if team is None:
-            raise Problem(400, f"team {team_id} does not exist", field="teams")
-        teams.append(team)
-    if not user.is_admin:
-        if not teams:
-            raise Problem(400, "assign the alert source to at least one of your teams", field="teams")
-        foreign = [t.name for t in teams if t.id not in user.team_ids]
-        if foreign:
-            raise Problem(403, f"you are not a member of team(s) {', '.join(foreign)}", field="teams")
-    return teams
-
-
 def apply_settings(session: Session, user: User, source: AlertSource, changes: dict[str, Any]) -> None:
     """Apply validated field changes (snake_case keys) to a source, checking references and rules."""
     if "integration_type" in changes and changes["integration_type"] not in INTEGRATION_TYPES:
@@ -80,7 +64,7 @@ def apply_settings(session: Session, user: User, source: AlertSource, changes: d
         raise Problem(400, f"escalation policy {changes['escalation_policy_id']} does not exist",
                       field="escalationPolicy")
     if "team_ids" in changes:
-        source.teams = _resolve_teams(session, user, changes.pop("team_ids"))
+        source.teams = owner_teams(session, user, changes.pop("team_ids"), "the alert source")
     for name, value in changes.items():
         setattr(source, name, value)
     if source.alert_creation == AlertCreation.ONE_ALERT_GROUPED_PER_WINDOW.value and not source.grouping_window_seconds:

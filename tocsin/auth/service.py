@@ -235,6 +235,26 @@ def list_teams(session: Session) -> list[Team]:
 # --- permissions ----------------------------------------------------------------------------
 
 
+def owner_teams(session: Session, user: User, team_ids: list[int], what: str) -> list[Team]:
+    """The teams that are to own a configuration object (`what`, e.g. "the alert source").
+
+    Each must exist; a non-admin must name at least one team and only teams they belong to.
+    """
+    teams = []
+    for team_id in dict.fromkeys(team_ids):
+        team = session.get(Team, team_id)
+        if team is None:
+            raise Problem(400, f"team {team_id} does not exist", field="teams")
+        teams.append(team)
+    if not user.is_admin:
+        if not teams:
+            raise Problem(400, f"assign {what} to at least one of your teams", field="teams")
+        foreign = [t.name for t in teams if t.id not in user.team_ids]
+        if foreign:
+            raise Problem(403, f"you are not a member of team(s) {', '.join(foreign)}", field="teams")
+    return teams
+
+
 def can_respond(user: User) -> bool:
     """May act on alerts (accept, resolve, comment, assign)."""
     return user.role != Role.STAKEHOLDER.value

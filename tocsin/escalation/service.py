@@ -8,8 +8,8 @@ from sqlalchemy import exists, not_, or_, select
 from sqlalchemy.orm import Session
 
 from tocsin.alerts.models import AlertSource
-from tocsin.auth.models import Team, User
-from tocsin.auth.service import can_configure
+from tocsin.auth.models import User
+from tocsin.auth.service import can_configure, owner_teams
 from tocsin.clock import Clock
 from tocsin.errors import Problem, forbidden, not_found
 from tocsin.escalation.models import (
@@ -62,26 +62,17 @@ def list_policies(session: Session, user: User) -> list[EscalationPolicy]:
     return list(session.scalars(query))
 
 
-def _require_can_manage(user: User, policy: EscalationPolicy | None, team_ids: list[int]) -> None:
+def _require_can_manage(user: User, policy: EscalationPolicy | None) -> None:
     if user.is_admin:
         return
     if not can_configure(user):
         raise forbidden("your role may not change escalation policies")
     if policy is not None and not (policy.team_ids & user.team_ids):
         raise forbidden("only admins and members of the policy's teams may change it")
-    if not team_ids:
-        raise Problem(400, "assign the policy to at least one of your teams", field="teams")
-    if set(team_ids) - user.team_ids:
-        raise Problem(403, "you may only assign teams you are a member of", field="teams")
 
 
-def _apply(session: Session, clock: Clock, policy: EscalationPolicy, spec: PolicySpec) -> None:
-    teams = []
-    for team_id in dict.fromkeys(spec.team_ids):
-        team = session.get(Team, team_id)
-        if team is None:
-            raise Problem(400, f"team {team_id} does not exist", field="teams")
-        teams.append(team)
+def _apply(session: Session, clock: Clock, user: User, policy: EscalationPolicy, spec: PolicySpec) -> None:
+    teams = owner_teams(session, user, spec.team_ids, "the policy")
     if spec.fallback_user_id is not None and session.get(User, spec.fallback_user_id) is None:
         raise Problem(400, f"user {spec.fallback_user_id} does not exist", field="fallbackUser")
     for n, level in enumerate(spec.levels, start=1):
@@ -107,22 +98,22 @@ def _apply(session: Session, clock: Clock, policy: EscalationPolicy, spec: Polic
 
 
 def create_policy(session: Session, clock: Clock, user: User, spec: PolicySpec) -> EscalationPolicy:
-    _require_can_manage(user, None, spec.team_ids)
+    _require_can_manage(user, None)
     now = clock.now()
     policy = EscalationPolicy(created_at=now, updated_at=now)
-    _apply(session, clock, policy, spec)  # validates before the new row can be flushed
+    _apply(session, clock, user, policy, spec)  # validates before the new row can be flushed
     session.add(policy)
     session.flush()
     return policy
 
 
 def update_policy(session: Session, clock: Clock, user: User, policy: EscalationPolicy, spec: PolicySpec) -> None:
-    _require_can_manage(user, policy, spec.team_ids)
-    _apply(session, clock, policy, spec)
+    _require_can_manage(user, policy)
+    _apply(session, clock, user, policy, spec)
 
 
 def delete_policy(session: Session, user: User, policy: EscalationPolicy) -> None:
-    _require_can_manage(user, policy, list(policy.team_ids))
+    _require_can_manage(user, policy)
 
     used_by = session.scalars(select(AlertSource.name).where(AlertSource.escalation_policy_id == policy.id)).all()
     if used_by:

@@ -183,11 +183,10 @@ def confirm_page(token: str, session: DbSession, state: State) -> HTMLResponse:
 def perform_action(token: str, session: DbSession, state: State) -> HTMLResponse:
     """Accept or resolve the token's alert as the token's user."""
     try:
-        grant, user, seen = _check(session, state.clock, token)
+        grant, user, _seen = _check(session, state.clock, token)
     except Refusal as refusal:
         return _refusal_page(refusal)
     base_url = state.settings.base_url
-    session.expunge(seen)  # the service must read the alert afresh, under its row lock
     before = session.scalar(select(Alert.state).where(Alert.id == grant.alert_id))
     try:
         if grant.action is AlertAction.ACCEPT:
@@ -204,7 +203,6 @@ def perform_action(token: str, session: DbSession, state: State) -> HTMLResponse
         return _already_resolved(alert, base_url)
     if grant.action is AlertAction.ACCEPT and (before == AlertState.ACCEPTED.value or alert.accepted_by_id != user.id):
         return _already_accepted(alert, base_url)
-    state.jobs_waiting.set()
     done = _DONE[grant.action]
     note = _message("Escalation has stopped.") if grant.action is AlertAction.ACCEPT else ""
     return page(200, f"You {done} alert #{alert.id}", _alert_block(alert) + note + _open_link(alert, base_url))
