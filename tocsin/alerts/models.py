@@ -102,6 +102,8 @@ class AlertSource(Base):
     priority_rule: Mapped[str] = mapped_column(String(40), default=PriorityRule.HIGH.value)
     support_hours: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, default=None)
     ignore_event_priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the source's integration adapter needs beyond the key: a signing secret, a field mapping, ...
+    integration_settings: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

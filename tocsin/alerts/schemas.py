@@ -84,6 +84,9 @@ class AlertSourceIn(ApiInput):
     alert_priority_rule: PriorityRule = PriorityRule.HIGH
     support_hours: SupportHours | None = None
     ignore_event_priority: bool = False
+    integration_settings: dict[str, Any] = Field(
+        default_factory=dict, description="What the integration type needs, e.g. a signing secret or a field mapping"
+    )
 
     @field_validator("alert_grouping_window", "auto_resolution_timeout")
     @classmethod
@@ -108,6 +111,7 @@ class AlertSourceIn(ApiInput):
             "alert_priority_rule": ("priority_rule", self.alert_priority_rule.value),
             "support_hours": ("support_hours", hours),
             "ignore_event_priority": ("ignore_event_priority", self.ignore_event_priority),
+            "integration_settings": ("integration_settings", self.integration_settings),
         }
         sent = self.model_fields_set if partial else set(values)
         if self.name is None:
@@ -137,6 +141,7 @@ class AlertSourceOut(ApiModel):
     alert_priority_rule: PriorityRule
     support_hours: dict[str, Any] | None
     ignore_event_priority: bool
+    integration_settings: dict[str, Any]
     created_at: datetime
     updated_at: datetime
 
@@ -161,6 +166,7 @@ class AlertSourceOut(ApiModel):
             alert_priority_rule=PriorityRule(source.priority_rule),
             support_hours=source.support_hours,
             ignore_event_priority=source.ignore_event_priority,
+            integration_settings=source.integration_settings,
             created_at=source.created_at,
             updated_at=source.updated_at,
         )

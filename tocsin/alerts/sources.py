@@ -30,6 +30,7 @@ SOURCE_DEFAULTS: dict[str, Any] = {
     "priority_rule": PriorityRule.HIGH.value,
     "support_hours": None,
     "ignore_event_priority": False,
+    "integration_settings": {},
 }
 
 def get_visible_source(session: Session, user: User, source_id: int) -> AlertSource:

@@ -1,0 +1,1 @@
+"""One module per monitoring tool; each defines ``INTEGRATION`` and is found by the registry."""
