@@ -24,6 +24,7 @@ from tocsin.engine.worker import Worker
 from tocsin.errors import install_error_handlers
 from tocsin.escalation import api as escalation_api
 from tocsin.escalation import engine as escalation_engine
+from tocsin.escalation.targets import set_schedule_directory
 from tocsin.limits import BodyLimitMiddleware
 from tocsin.migrations import is_current
 from tocsin.notifications import action_pages, dispatch, push_api, twilio_webhooks
@@ -32,6 +33,9 @@ from tocsin.notifications.channels.base import Sender
 from tocsin.notifications.models import Channel
 from tocsin.notifications.sender import NotificationSender
 from tocsin.notifications.setup import build_senders
+from tocsin.schedules import api as schedules_api
+from tocsin.schedules import reminders as shift_reminders
+from tocsin.schedules.oncall import Directory as ScheduleDirectory
 from tocsin.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,9 @@ def build_registry(settings: Settings, senders: Mapping[Channel, Sender] | None 
     alert_jobs.register(registry)
     escalation_engine.register(registry)
     dispatch.register(registry)
+    shift_reminders.register(registry)
+    # Escalation asks schedules who is on call through this directory (API and worker processes alike).
+    set_schedule_directory(ScheduleDirectory())
     channels = build_senders(settings, db=db, clock=clock) if senders is None else senders
     NotificationSender(channels, settings.base_url).register(registry)
     return registry
@@ -106,6 +113,7 @@ def create_app(
     app.include_router(push_api.router)
     app.include_router(action_pages.router)
     app.include_router(twilio_webhooks.router)
+    app.include_router(schedules_api.router)
     openapi_bodies.install(app)
 
     @app.get("/healthz", tags=["health"])

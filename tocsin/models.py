@@ -6,5 +6,7 @@ from tocsin.db import Base
 from tocsin.engine import models as engine_models
 from tocsin.escalation import models as escalation_models
 from tocsin.notifications import models as notifications_models
+from tocsin.schedules import models as schedules_models
 
-__all__ = ["Base", "alerts_models", "auth_models", "engine_models", "escalation_models", "notifications_models"]
+__all__ = ["Base", "alerts_models", "auth_models", "engine_models", "escalation_models", "notifications_models",
+           "schedules_models"]

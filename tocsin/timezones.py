@@ -21,3 +21,9 @@ def require_timezone(name: str) -> str:
     if not is_valid_timezone(name):
         raise ValueError(f"unknown time zone {name!r}; use an IANA name such as Europe/Berlin")
     return name
+
+
+@lru_cache(maxsize=1024)
+def zone(name: str) -> ZoneInfo:
+    """The zone of a validated name; UTC for one that has since disappeared from the tz database."""
+    return ZoneInfo(name) if is_valid_timezone(name) else ZoneInfo("UTC")

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
 from tests.alerts.helpers import problem
 from tests.conftest import Actor, Factory
 from tocsin.auth.models import Role
 from tocsin.clock import FrozenClock
-from tocsin.escalation.targets import set_schedule_directory
 
 
 def policy_body(*levels: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -154,29 +151,20 @@ def test_another_teams_policy_is_not_found(
     assert client.get(f"/api/escalation-policies/{policy['id']}", headers=admin.headers).json()["name"] == "Primary"
 
 
-class RotaDirectory:
-    """A schedule directory for tests: schedule 1 has Ann on call before noon and nobody after."""
-
-    def __init__(self, ann_id: int) -> None:
-        self.ann_id = ann_id
-
-    def exists(self, session: Session, schedule_id: int) -> bool:
-        return schedule_id == 1
-
-    def on_call(self, session: Session, schedule_id: int, at: datetime) -> list[int]:
-        return [self.ann_id] if at.hour < 12 else []
-
-
 @pytest.fixture
-def rota(responder: Actor) -> Iterator[RotaDirectory]:
-    directory = RotaDirectory(responder.id)
-    set_schedule_directory(directory)
-    yield directory
-    set_schedule_directory(None)
+def rota(client: TestClient, admin: Actor, responder: Actor, clock: FrozenClock) -> int:
+    """A schedule with Rita on call from midnight to noon today and nobody after."""
+    midnight = clock.now().replace(hour=0, minute=0)
+    body = {"name": "Mornings", "timezone": "UTC", "type": "STATIC",
+            "shifts": [{"user": {"id": responder.id}, "start": midnight.isoformat(),
+                        "end": (midnight + timedelta(hours=12)).isoformat()}]}
+    response = client.post("/api/schedules", headers=admin.headers, json=body)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
 
 
 def test_preview_resolves_each_level_at_its_own_time(
-    client: TestClient, admin: Actor, responder: Actor, factory: Factory, clock: FrozenClock, rota: RotaDirectory
+    client: TestClient, admin: Actor, responder: Actor, factory: Factory, clock: FrozenClock, rota: int
 ) -> None:
     fallback = factory.user(name="Fallback Fred")
     policy = client.post(
@@ -186,8 +174,8 @@ def test_preview_resolves_each_level_at_its_own_time(
             "name": "Rota",
             "fallbackUser": {"id": fallback.id},
             "levels": [
-                {"escalationTimeout": 120, "targets": [{"type": "SCHEDULE", "id": 1}]},
-                {"escalationTimeout": 60, "targets": [{"type": "SCHEDULE", "id": 1}]},
+                {"escalationTimeout": 120, "targets": [{"type": "SCHEDULE", "id": rota}]},
+                {"escalationTimeout": 60, "targets": [{"type": "SCHEDULE", "id": rota}]},
             ],
         },
     ).json()
@@ -209,12 +197,12 @@ def test_preview_resolves_each_level_at_its_own_time(
 
 
 def test_schedule_target_pages_whoever_is_on_call_at_escalation_time(
-    client: TestClient, admin: Actor, responder: Actor, rota: RotaDirectory, clock: FrozenClock, worker: Any
+    client: TestClient, admin: Actor, responder: Actor, rota: int, clock: FrozenClock, worker: Any
 ) -> None:
     policy = client.post(
         "/api/escalation-policies",
         headers=admin.headers,
-        json={"name": "Rota", "levels": [{"escalationTimeout": 5, "targets": [{"type": "SCHEDULE", "id": 1}]}]},
+        json={"name": "Rota", "levels": [{"escalationTimeout": 5, "targets": [{"type": "SCHEDULE", "id": rota}]}]},
     ).json()
     key = client.post(
         "/api/alert-sources", headers=admin.headers, json={"name": "s", "escalationPolicy": {"id": policy["id"]}}

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tocsin.schedules.compose import OVERRIDE, final_shifts
+from tocsin.schedules.compose import ON_CALL_HORIZON, OVERRIDE, answer_within, final_shifts, on_call_answer
 from tocsin.schedules.definitions import (
     Override,
     Restriction,
@@ -165,3 +165,13 @@ def test_splitting_a_window_gives_the_same_shifts_as_the_whole(
     first, second = Window(window.start, middle), Window(middle, window.end)
     halves = final_shifts(definition, first) + final_shifts(definition, second)
     assert merged(halves) == whole
+
+
+@PROPERTY
+@given(schedules(), instants())
+def test_the_on_call_answer_is_the_one_a_full_horizon_gives(definition: ScheduleDefinition, at: datetime) -> None:
+    window = Window(at - ON_CALL_HORIZON, at + ON_CALL_HORIZON)
+    expected = answer_within(final_shifts(definition, window), at)
+    got = on_call_answer(definition, at)
+    assert (got.user_id, got.since, got.until, got.next_user_id, got.next_start) == (
+        expected.user_id, expected.since, expected.until, expected.next_user_id, expected.next_start)

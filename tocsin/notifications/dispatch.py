@@ -7,6 +7,7 @@ Everything here writes rows in the caller's transaction; nothing talks to a prov
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -79,31 +80,40 @@ def queue_message(
     session: Session,
     clock: Clock,
     user: User,
-    method: ContactMethod,
+    method: ContactMethod | None,
     kind: MessageKind,
     key: str,
     *,
     alert: Alert | None = None,
     detail: str = "",
+    content: dict[str, Any] | None = None,
 ) -> Notification:
-    """Write one outbox row (once per idempotency key) and the job that sends it."""
+    """Write one outbox row (once per idempotency key) and the job that sends it.
+
+    Without a contact method the message is an email to the user's account address. `content`
+    replaces the rendered subject and text and may add "url", "links" and "push" (see personal.py).
+    """
     existing = session.scalar(select(Notification).where(Notification.idempotency_key == key))
     if existing is not None:
         return existing
-    channel = Channel(method.channel)
-    subject, text = render(kind, alert, detail=detail)
+    channel = Channel(method.channel) if method else Channel.EMAIL
+    if content is None:
+        subject, text = render(kind, alert, detail=detail)
+        content = {"subject": subject, "text": text}
+    if method is None:
+        content = {**content, "to": user.email}
     limit = THROTTLE_LIMITS.get(channel)
     held = kind is MessageKind.ALERT and limit is not None and _recent_pages(session, clock, user.id, channel) >= limit
     row = Notification(
         alert_id=alert.id if alert else None,
         user_id=user.id,
-        contact_method_id=method.id,
+        contact_method_id=method.id if method else None,
         channel=channel.value,
         kind=kind.value,
         idempotency_key=key,
         status=MessageStatus.SKIPPED.value if held else MessageStatus.QUEUED.value,
         last_error=THROTTLED if held else None,
-        content={"subject": subject, "text": text},
+        content=content,
         created_at=clock.now(),
     )
     session.add(row)
@@ -113,8 +123,8 @@ def queue_message(
             lifecycle.add_log(session, clock, alert, LogKind.NOTIFICATION,
                               f"{channel.value} to {user.name} held back: more than {limit} in "
                               f"{int(THROTTLE_WINDOW.total_seconds() // 60)} minutes; it goes into a summary")
-        enqueue(session, clock, BUNDLE, {"userId": user.id, "contactMethodId": method.id},
-                run_at=clock.now() + THROTTLE_WINDOW, dedup_key=f"bundle.user{user.id}.cm{method.id}")
+        enqueue(session, clock, BUNDLE, {"userId": user.id, "contactMethodId": row.contact_method_id},
+                run_at=clock.now() + THROTTLE_WINDOW, dedup_key=f"bundle.user{user.id}.cm{row.contact_method_id}")
     else:
         enqueue(session, clock, SEND, {"notificationId": row.id})
     return row

@@ -71,7 +71,8 @@ class NotificationSender:
             return None
         method = session.get(ContactMethod, row.contact_method_id) if row.contact_method_id else None
         user = session.get(User, row.user_id)
-        if method is None or user is None:
+        address = method.address if method else row.content.get("to")
+        if user is None or not isinstance(address, str):
             return "the contact method was removed"
         alert = session.get(Alert, row.alert_id) if row.alert_id else None
         kind = MessageKind(row.kind)
@@ -81,12 +82,13 @@ class NotificationSender:
             notification_id=row.id,
             channel=Channel(row.channel),
             kind=kind,
-            address=method.address,
+            address=address,
             subject=str(row.content.get("subject", "")),
             text=str(row.content.get("text", "")),
             idempotency_key=row.idempotency_key,
             recipient_name=user.name,
-            contact_data=dict(method.data or {}),
+            contact_data=dict(method.data or {}) if method else {},
+            extra={k: v for k, v in row.content.items() if k in ("url", "links", "push", "footer")},
             alert=self._alert_info(session, clock, alert, user, kind, Channel(row.channel)) if alert else None,
         )
 

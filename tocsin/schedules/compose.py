@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from itertools import pairwise
 
 from tocsin.schedules.definitions import OnCallAnswer, Override, ScheduleDefinition, Shift, Window
-from tocsin.schedules.rotation import layer_shifts
+from tocsin.schedules.rotation import intersect, layer_shifts
 
 OVERRIDE = "override"
 # How far the on-call answer looks back (since when) and ahead (until when, who is next).
@@ -23,32 +22,48 @@ def override_shifts(overrides: tuple[Override, ...], window: Window) -> list[Shi
 
 
 def final_shifts(definition: ScheduleDefinition, window: Window) -> list[Shift]:
-    """Who is on call when inside the window: contiguous pieces of one user from one source are merged."""
-    tracks = [layer_shifts(layer, definition.timezone, window) for layer in definition.layers]
-    tracks.append(override_shifts(definition.overrides, window))
-    boundaries = sorted({t for track in tracks for s in track for t in (s.start, s.end)})
-    cursors = [0] * len(tracks)
-    result: list[Shift] = []
-    for lo, hi in pairwise(boundaries):
-        winner: Shift | None = None
-        for index in range(len(tracks) - 1, -1, -1):
-            track = tracks[index]
-            while cursors[index] < len(track) and track[cursors[index]].end <= lo:
-                cursors[index] += 1
-            if cursors[index] < len(track) and track[cursors[index]].start <= lo:
-                winner = track[cursors[index]]
-                break
-        if winner is None:
+    """Who is on call when inside the window: contiguous pieces of one user from one source are merged.
+
+    Paints from the top: overrides first, then each layer from the highest down fills only the gaps
+    left by those above it.
+    """
+    painted = override_shifts(definition.overrides, window)
+    for layer in reversed(definition.layers):
+        below = layer_shifts(layer, definition.timezone, window)
+        if not below:
             continue
+        if painted:
+            below = intersect(below, _gaps(painted, window))
+            painted = sorted(painted + below, key=lambda s: s.start)
+        else:
+            painted = below
+    return _merged(painted)
+
+
+def _gaps(shifts: list[Shift], window: Window) -> list[tuple[datetime, datetime]]:
+    gaps = []
+    cursor = window.start
+    for shift in shifts:
+        if shift.start > cursor:
+            gaps.append((cursor, shift.start))
+        cursor = max(cursor, shift.end)
+    if cursor < window.end:
+        gaps.append((cursor, window.end))
+    return gaps
+
+
+def _merged(shifts: list[Shift]) -> list[Shift]:
+    result: list[Shift] = []
+    for shift in shifts:
         last = result[-1] if result else None
         if (
             last is not None
-            and last.end == lo
-            and (last.user_id, last.source, last.override_id) == (winner.user_id, winner.source, winner.override_id)
+            and last.end == shift.start
+            and (last.user_id, last.source, last.override_id) == (shift.user_id, shift.source, shift.override_id)
         ):
-            result[-1] = Shift(last.user_id, last.start, hi, last.source, last.override_id)
+            result[-1] = Shift(last.user_id, last.start, shift.end, last.source, last.override_id)
         else:
-            result.append(Shift(winner.user_id, lo, hi, winner.source, winner.override_id))
+            result.append(shift)
     return result
 
 
@@ -59,8 +74,26 @@ def on_call_at(definition: ScheduleDefinition, at: datetime) -> Shift | None:
 
 
 def on_call_answer(definition: ScheduleDefinition, at: datetime, horizon: timedelta = ON_CALL_HORIZON) -> OnCallAnswer:
-    """Who is on call at `at`, since when and until when (across sources), and who comes next."""
-    shifts = final_shifts(definition, Window(at - horizon, at + horizon))
+    """Who is on call at `at`, since when and until when (across sources), and who comes next.
+
+    Looks a couple of days around `at` first and widens the window only while the answer reaches
+    its edge, up to `horizon` each way.
+    """
+    reach = min(timedelta(days=2), horizon)
+    while True:
+        window = Window(at - reach, at + reach)
+        answer = answer_within(final_shifts(definition, window), at)
+        reaches_edge = (
+            (answer.since == window.start)
+            or (answer.until == window.end)
+            or (answer.next_start is None)
+        )
+        if not reaches_edge or reach >= horizon:
+            return answer
+        reach = min(reach * 4, horizon)
+
+
+def answer_within(shifts: list[Shift], at: datetime) -> OnCallAnswer:
     current = next((i for i, s in enumerate(shifts) if s.start <= at < s.end), None)
     if current is None:
         upcoming = next((s for s in shifts if s.start > at), None)

@@ -28,7 +28,7 @@ def layer_shifts(layer: Layer, zone: ZoneInfo, window: Window) -> list[Shift]:
         shifts = _rotation(layer, zone, window)
         if layer.restrictions and shifts:
             allowed = restriction_intervals(layer.restrictions, zone, shifts[0].start, shifts[-1].end)
-            shifts = _intersect(shifts, allowed)
+            shifts = intersect(shifts, allowed)
         return shifts
     shifts = []
     for user_id, start, end in sorted(layer.shifts, key=lambda s: s[1]):
@@ -95,7 +95,8 @@ def restriction_intervals(
     return merged
 
 
-def _intersect(shifts: list[Shift], allowed: list[Interval]) -> list[Shift]:
+def intersect(shifts: list[Shift], allowed: list[Interval]) -> list[Shift]:
+    """The parts of the (ordered, non-overlapping) shifts inside the (ordered, disjoint) intervals."""
     result: list[Shift] = []
     i = 0
     for shift in shifts:

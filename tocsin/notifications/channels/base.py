@@ -20,6 +20,8 @@ class OutboundMessage:
     recipient_name: str
     contact_data: dict[str, Any] = field(default_factory=dict)
     alert: dict[str, Any] | None = None  # id, summary, priority, state, url, and signed action links
+    # For messages not about an alert: "url" to open, "links" [[label, url]], "push" fields, "footer".
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class PermanentFailure(Exception):

@@ -176,6 +176,9 @@ def _links(message: OutboundMessage) -> list[tuple[str, str]]:
                 links.append((label, alert[key]))
     if isinstance(alert.get("url"), str):
         links.append(("Open in tocsin", alert["url"]))
+    links.extend((str(label), str(url)) for label, url in message.extra.get("links") or [])
+    if isinstance(message.extra.get("url"), str):
+        links.append(("Open in tocsin", message.extra["url"]))
     return links
 
 
@@ -188,8 +191,9 @@ def render_text(message: OutboundMessage) -> str:
     links = _links(message)
     if links:
         parts.append("\n".join(f"{label}: {url}" for label, url in links))
-    if _has_actions(links):
+    if message.alert is not None and _has_actions(links):
         parts.append(FOOTER)
+    parts.append(str(message.extra.get("footer") or ""))
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
@@ -217,7 +221,7 @@ def render_html(message: OutboundMessage) -> str:
         f"{html.escape(label)}</a>"
         for label, url in links
     )
-    footer = FOOTER if _has_actions(links) else ""
+    footer = FOOTER if message.alert is not None and _has_actions(links) else str(message.extra.get("footer") or "")
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{html.escape(one_line(message.subject))}</title></head>

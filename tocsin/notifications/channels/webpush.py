@@ -199,7 +199,8 @@ def payload(message: OutboundMessage, base_url: str) -> bytes:
     }
     alert = message.alert
     if alert is None:
-        doc["url"] = f"{base_url}/"
+        doc["url"] = str(message.extra.get("url") or f"{base_url}/")
+        doc.update(message.extra.get("push") or {})
     else:
         doc.update(alertId=alert["id"], summary=_cut(str(alert["summary"]), 1000), priority=alert["priority"],
                    state=alert["state"], url=alert["url"])
