@@ -87,8 +87,8 @@ def check_case(integration: Integration, case: Case) -> Parsed:
     return parsed
 
 
-def bad_payload(integration: Integration, request: InboundRequest) -> BadPayload:
+def bad_payload(integration: Integration, request: InboundRequest, *, status: int = 400) -> BadPayload:
     with pytest.raises(BadPayload) as caught:
         integration.parse(request, {})
-    assert caught.value.status == 400
+    assert caught.value.status == status
     return caught.value
