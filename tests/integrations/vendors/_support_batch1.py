@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tocsin.alerts.events import Event
+from tocsin.integrations import registry
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -92,3 +93,13 @@ def bad_payload(integration: Integration, request: InboundRequest, *, status: in
         integration.parse(request, {})
     assert caught.value.status == status
     return caught.value
+
+
+def check_catalog_entry(integration: Integration) -> None:
+    """Registered under its type, with setup steps that place the URL and a small inline monochrome logo."""
+    assert registry.get(integration.type) is integration
+    assert integration.setup_steps and any("{url}" in step for step in integration.setup_steps)
+    assert integration.validate_settings({}) == {}
+    logo = integration.logo_svg
+    assert logo is not None and logo.startswith("<svg") and logo.endswith("</svg>") and len(logo) < 1000
+    assert "currentColor" in logo and "<script" not in logo

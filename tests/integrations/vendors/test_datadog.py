@@ -8,12 +8,25 @@ from tocsin.alerts.models import EventType, Priority
 from tocsin.integrations.base import InboundRequest
 from tocsin.integrations.vendors.datadog import INTEGRATION
 
-from ._support_batch1 import Case, bad_payload, cases, check_case, fixture_json, fixture_request, json_request
+from ._support_batch1 import (
+    Case,
+    bad_payload,
+    cases,
+    check_case,
+    check_catalog_entry,
+    fixture_json,
+    fixture_request,
+    json_request,
+)
 
 
 @pytest.mark.parametrize("case", cases("datadog"))
 def test_fixture(case: Case) -> None:
     check_case(INTEGRATION, case)
+
+
+def test_catalog_entry() -> None:
+    check_catalog_entry(INTEGRATION)
 
 
 def triggered(**changes: Any) -> dict[str, Any]:
@@ -41,6 +54,20 @@ def test_default_payload_reads_the_title_and_strips_the_fences() -> None:
     [event] = INTEGRATION.parse(fixture_request("datadog", "default_payload_triggered.json"), {}).events
     assert event.details is not None and event.details.startswith("Replica db-replica-2 is far behind")
     assert "%%%" not in event.details
+    assert event.images == [{
+        "src": "https://p.datadoghq.com/snapshot/view/dd-snapshots-prod/org_718293/2025-05-14/"
+               "3be6d9318e32a0b89b518edce4c91e4012229fb5.png",
+        "href": "https://app.datadoghq.com/monitors/48213377?from_ts=1747217700000&to_ts=1747218900000"
+                "&event_id=7761903412539282451&link_source=monitor_notif",
+        "alt": "Metric Graph",
+    }]
+
+
+def test_snapshot_variable_becomes_an_image() -> None:
+    body = triggered(snapshot="https://p.datadoghq.com/snapshot/view/dd-snapshots-prod/org_718293/x.png")
+    [event] = INTEGRATION.parse(json_request(body), {}).events
+    assert event.images == [{"src": "https://p.datadoghq.com/snapshot/view/dd-snapshots-prod/org_718293/x.png",
+                             "alt": "Monitor graph"}]
 
 
 @pytest.mark.parametrize(("transition", "event_type", "priority"), [

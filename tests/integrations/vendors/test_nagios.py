@@ -5,12 +5,16 @@ import pytest
 from tocsin.alerts.models import EventType, Severity
 from tocsin.integrations.vendors.nagios import INTEGRATION
 
-from ._support_batch1 import Case, bad_payload, cases, check_case, fixture_request, form_request
+from ._support_batch1 import Case, bad_payload, cases, check_case, check_catalog_entry, fixture_request, form_request
 
 
 @pytest.mark.parametrize("case", cases("nagios"))
 def test_fixture(case: Case) -> None:
     check_case(INTEGRATION, case)
+
+
+def test_catalog_entry() -> None:
+    check_catalog_entry(INTEGRATION)
 
 
 def test_problem_carries_output_severity_and_host_labels() -> None:

@@ -37,6 +37,7 @@ VENDOR = "Datadog webhook"
 TITLE = re.compile(r"^(?:\[(?P<priority>P[1-5])\]\s*)?\[(?P<transition>[A-Za-z -]+?)(?: on (?P<scope>\{.*?\}))?\]"
                    r"\s*(?P<name>.*)$")
 TEST_MARK = re.compile(r"\[TEST\]", re.IGNORECASE)
+MARKDOWN_IMAGE = re.compile(r"\[!\[(?P<alt>[^\]]*)\]\((?P<src>https://[^)\s]+)\)\]\((?P<href>https://[^)\s]+)\)")
 ALERTING = frozenset({"triggered", "re-triggered", "renotify"})
 WARNING = frozenset({"warn", "re-warn", "no data", "re-no data"})
 RECOVERED = frozenset({"recovered"})
@@ -46,7 +47,7 @@ PAYLOAD = (
     '"aggreg_key": "$AGGREG_KEY", "alert_priority": "$ALERT_PRIORITY", "alert_scope": "$ALERT_SCOPE", '
     '"alert_query": "$ALERT_QUERY", "hostname": "$HOSTNAME", "tags": "$TAGS", "link": "$LINK", "date": "$DATE", '
     '"last_updated": "$LAST_UPDATED", "event_type": "$EVENT_TYPE", "text_only_msg": "$TEXT_ONLY_MSG", '
-    '"org": {"id": "$ORG_ID", "name": "$ORG_NAME"}}'
+    '"snapshot": "$SNAPSHOT", "org": {"id": "$ORG_ID", "name": "$ORG_NAME"}}'
 )
 
 
@@ -54,6 +55,15 @@ def default_body_text(body: Any) -> str | None:
     """The default payload's markdown body without Datadog's %%% fences."""
     found = text(body)
     return found.replace("%%%", "").strip() if found else None
+
+
+def snapshots(body: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The monitor's graph: ``snapshot`` ($SNAPSHOT) or the image the default payload's markdown embeds."""
+    found = [{"src": src, "alt": "Monitor graph"} for src in (text(body.get("snapshot")),)
+             if src and src.startswith("https://")]
+    for match in MARKDOWN_IMAGE.finditer(text(body.get("body")) or ""):
+        found.append({"src": match["src"], "href": match["href"], "alt": match["alt"] or "Monitor graph"})
+    return [image for image in found if len(image["src"]) <= 2048 and len(image.get("href", "")) <= 2048][:5]
 
 
 def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
@@ -100,6 +110,7 @@ def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
                         )))),
         priority=Priority.LOW if state in WARNING or monitor_priority in LOW_PRIORITIES else Priority.HIGH,
         links=links((body.get("link"), "Event in Datadog")),
+        images=snapshots(body),
         labels=labels(tag_pairs(tags)),
         custom_details=compact({
             "transition": transition,
