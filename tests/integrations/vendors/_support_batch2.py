@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
+from xml.etree import ElementTree
 
 import pytest
 
 from tocsin.alerts.events import Event
-from tocsin.integrations.base import BadPayload, InboundRequest, Parsed, ParseFn
+from tocsin.integrations import registry
+from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed, ParseFn
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 _SIDE_FILES = (".headers.json", ".query.txt")
@@ -82,3 +84,15 @@ def json_request(body: Any, **headers: str) -> InboundRequest:
 def load_json(vendor: str, name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((FIXTURES / vendor / name).read_text())
     return data
+
+
+def assert_catalog_entry(integration: Integration, type_: str) -> None:
+    """Registered under its type, with set-up steps that say where to paste the URL and a small, inert SVG logo."""
+    assert registry.get(type_) is integration
+    assert integration.name and integration.category
+    assert any("{url}" in step for step in integration.setup_steps)
+    if integration.logo_svg is not None:
+        root = ElementTree.fromstring(integration.logo_svg)  # noqa: S314  (our own constant, not client input)
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+        assert len(integration.logo_svg) < 2000
+        assert "script" not in integration.logo_svg.lower() and "href" not in integration.logo_svg.lower()

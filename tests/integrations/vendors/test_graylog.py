@@ -7,13 +7,13 @@ import pytest
 from tests.integrations.vendors._support_batch2 import (
     assert_bad,
     assert_case,
+    assert_catalog_entry,
     body_files,
     expected,
     json_request,
     load_json,
     request_for,
 )
-from tocsin.integrations import registry
 from tocsin.integrations.base import InboundRequest
 from tocsin.integrations.vendors.graylog import INTEGRATION, parse
 
@@ -29,8 +29,8 @@ def test_fixture(name: str) -> None:
     assert_case(VENDOR, name, parse)
 
 
-def test_registered() -> None:
-    assert registry.get("GRAYLOG") is INTEGRATION
+def test_catalog_entry() -> None:
+    assert_catalog_entry(INTEGRATION, "GRAYLOG")
 
 
 def test_grouped_event_carries_backlog_fields_and_labels() -> None:

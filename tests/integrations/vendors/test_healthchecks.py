@@ -7,6 +7,7 @@ import pytest
 from tests.integrations.vendors._support_batch2 import (
     assert_bad,
     assert_case,
+    assert_catalog_entry,
     body_files,
     expected,
     json_request,
@@ -14,7 +15,6 @@ from tests.integrations.vendors._support_batch2 import (
     request_for,
 )
 from tocsin.errors import Problem
-from tocsin.integrations import registry
 from tocsin.integrations.base import InboundRequest
 from tocsin.integrations.vendors.healthchecks import INTEGRATION, TEMPLATE, parse
 
@@ -30,8 +30,8 @@ def test_fixture(name: str) -> None:
     assert_case(VENDOR, name, parse)
 
 
-def test_registered() -> None:
-    assert registry.get("HEALTHCHECKS") is INTEGRATION
+def test_catalog_entry() -> None:
+    assert_catalog_entry(INTEGRATION, "HEALTHCHECKS")
 
 
 def test_template_filled_in_as_healthchecks_does_is_the_fixture_shape() -> None:

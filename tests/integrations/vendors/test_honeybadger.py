@@ -7,6 +7,7 @@ import pytest
 from tests.integrations.vendors._support_batch2 import (
     assert_bad,
     assert_case,
+    assert_catalog_entry,
     body_files,
     expected,
     json_request,
@@ -14,7 +15,6 @@ from tests.integrations.vendors._support_batch2 import (
     request_for,
 )
 from tocsin.errors import Problem
-from tocsin.integrations import registry
 from tocsin.integrations.base import InboundRequest
 from tocsin.integrations.vendors.honeybadger import INTEGRATION, parse
 
@@ -31,8 +31,8 @@ def test_fixture(name: str) -> None:
     assert_case(VENDOR, name, parse)
 
 
-def test_registered() -> None:
-    assert registry.get("HONEYBADGER") is INTEGRATION
+def test_catalog_entry() -> None:
+    assert_catalog_entry(INTEGRATION, "HONEYBADGER")
 
 
 def test_occurred_carries_links_trace_and_no_process_environment() -> None:

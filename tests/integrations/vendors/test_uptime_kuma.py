@@ -7,6 +7,7 @@ import pytest
 from tests.integrations.vendors._support_batch2 import (
     assert_bad,
     assert_case,
+    assert_catalog_entry,
     body_files,
     expected,
     json_request,
@@ -14,7 +15,6 @@ from tests.integrations.vendors._support_batch2 import (
     request_for,
 )
 from tocsin.errors import Problem
-from tocsin.integrations import registry
 from tocsin.integrations.base import InboundRequest
 from tocsin.integrations.vendors.uptime_kuma import INTEGRATION, parse
 
@@ -30,8 +30,8 @@ def test_fixture(name: str) -> None:
     assert_case(VENDOR, name, parse)
 
 
-def test_registered() -> None:
-    assert registry.get("UPTIME_KUMA") is INTEGRATION
+def test_catalog_entry() -> None:
+    assert_catalog_entry(INTEGRATION, "UPTIME_KUMA")
 
 
 def test_down_carries_details_links_and_tags() -> None:
