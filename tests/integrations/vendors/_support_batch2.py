@@ -96,3 +96,11 @@ def assert_catalog_entry(integration: Integration, type_: str) -> None:
         assert root.tag == "{http://www.w3.org/2000/svg}svg"
         assert len(integration.logo_svg) < 2000
         assert "script" not in integration.logo_svg.lower() and "href" not in integration.logo_svg.lower()
+
+
+def assert_rejects_garbage(parse: ParseFn) -> None:
+    """Bytes that are no text, and JSON nested past the limit, are refused with a message saying so."""
+    headers = {"content-type": "application/json"}
+    assert_bad(parse, InboundRequest(body=b'{"a": "\xff\xfe"}', headers=headers), "UTF-8")
+    nested = ('{"a":' * 80 + "1" + "}" * 80).encode()
+    assert_bad(parse, InboundRequest(body=nested, headers=headers), "nested")

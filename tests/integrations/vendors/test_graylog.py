@@ -8,6 +8,7 @@ from tests.integrations.vendors._support_batch2 import (
     assert_bad,
     assert_case,
     assert_catalog_entry,
+    assert_rejects_garbage,
     body_files,
     expected,
     json_request,
@@ -72,6 +73,10 @@ def test_long_key_value_fits() -> None:
     body["event"]["key"] = "k" * 600
     key = parse(json_request(body), {}).events[0].alert_key
     assert key is not None and len(key) <= 255
+
+
+def test_garbage() -> None:
+    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("body", "words"), [

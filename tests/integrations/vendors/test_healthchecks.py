@@ -8,6 +8,7 @@ from tests.integrations.vendors._support_batch2 import (
     assert_bad,
     assert_case,
     assert_catalog_entry,
+    assert_rejects_garbage,
     body_files,
     expected,
     json_request,
@@ -58,6 +59,10 @@ def test_tags_links_and_check_json() -> None:
 def test_no_content_type_is_still_json() -> None:
     request = InboundRequest(body=request_for(VENDOR, "up.json").body, headers={})
     assert parse(request, {}).events[0].event_type.value == "RESOLVE"
+
+
+def test_garbage() -> None:
+    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("body", "words"), [

@@ -8,6 +8,7 @@ from tests.integrations.vendors._support_batch2 import (
     assert_bad,
     assert_case,
     assert_catalog_entry,
+    assert_rejects_garbage,
     body_files,
     expected,
     json_request,
@@ -91,6 +92,10 @@ def test_settings() -> None:
         with pytest.raises(Problem) as caught:
             INTEGRATION.validate_settings(bad)
         assert caught.value.status == 400
+
+
+def test_garbage() -> None:
+    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("body", "words"), [

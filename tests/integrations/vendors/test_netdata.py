@@ -8,6 +8,7 @@ from tests.integrations.vendors._support_batch2 import (
     assert_bad,
     assert_case,
     assert_catalog_entry,
+    assert_rejects_garbage,
     body_files,
     expected,
     json_request,
@@ -73,6 +74,10 @@ def test_cloud_info_severity_gives_no_event() -> None:
     body = load_json(VENDOR, "cloud_clear.json")
     body["severity"] = "info"
     assert parse(json_request(body), {}).events == []
+
+
+def test_garbage() -> None:
+    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("body", "words"), [

@@ -8,6 +8,7 @@ from tests.integrations.vendors._support_batch2 import (
     assert_bad,
     assert_case,
     assert_catalog_entry,
+    assert_rejects_garbage,
     body_files,
     expected,
     json_request,
@@ -60,6 +61,10 @@ def test_other_status_gives_no_event() -> None:
     body["STATUS"] = "MAINTENANCE"
     parsed = parse(json_request(body), {})
     assert parsed.events == [] and not parsed.test
+
+
+def test_garbage() -> None:
+    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("body", "words"), [

@@ -8,6 +8,7 @@ from tests.integrations.vendors._support_batch2 import (
     assert_bad,
     assert_case,
     assert_catalog_entry,
+    assert_rejects_garbage,
     body_files,
     expected,
     request_for,
@@ -84,6 +85,10 @@ def test_no_settings_is_fine() -> None:
 
 def test_missing_url_keys_on_name() -> None:
     assert parse(form(Status="DOWN", StatusCode="0", Name="Ping box"), {}).events[0].alert_key == "Ping box"
+
+
+def test_garbage() -> None:
+    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("request_", "words"), [

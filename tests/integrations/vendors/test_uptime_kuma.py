@@ -8,6 +8,7 @@ from tests.integrations.vendors._support_batch2 import (
     assert_bad,
     assert_case,
     assert_catalog_entry,
+    assert_rejects_garbage,
     body_files,
     expected,
     json_request,
@@ -71,6 +72,10 @@ def test_long_expiry_text_gives_a_key_that_fits() -> None:
     assert key is not None and len(key) <= 255 and key.startswith("cert:[xxx")
     again = parse(json_request({"heartbeat": None, "monitor": None, "msg": msg.replace("3 days", "1 day")}), {})
     assert again.events[0].alert_key == key
+
+
+def test_garbage() -> None:
+    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("body", "words"), [
