@@ -24,6 +24,8 @@ from tocsin.engine.worker import Worker
 from tocsin.errors import install_error_handlers
 from tocsin.escalation import api as escalation_api
 from tocsin.escalation import engine as escalation_engine
+from tocsin.heartbeats import api as heartbeats_api
+from tocsin.heartbeats import service as heartbeats_service
 from tocsin.limits import BodyLimitMiddleware
 from tocsin.migrations import is_current
 from tocsin.notifications import action_pages, dispatch, push_api, twilio_webhooks
@@ -43,6 +45,7 @@ def build_registry(settings: Settings, senders: Mapping[Channel, Sender] | None 
     registry = JobRegistry()
     alert_jobs.register(registry)
     escalation_engine.register(registry)
+    heartbeats_service.register(registry)
     dispatch.register(registry)
     channels = build_senders(settings, db=db, clock=clock) if senders is None else senders
     NotificationSender(channels, settings.base_url).register(registry)
@@ -106,6 +109,7 @@ def create_app(
     app.include_router(push_api.router)
     app.include_router(action_pages.router)
     app.include_router(twilio_webhooks.router)
+    app.include_router(heartbeats_api.router)
     openapi_bodies.install(app)
 
     @app.get("/healthz", tags=["health"])
