@@ -66,8 +66,6 @@ PingKey = Annotated[str, Path(max_length=200, description="The monitor's ping ke
 _PING_RESPONSES: dict[int | str, dict[str, Any]] = {202: {"model": PingAccepted, "description": "Ping recorded"}}
 
 
-@router.api_route("/heartbeats/{key}", methods=["GET", "POST", "HEAD"], status_code=202,
-                  response_model=PingAccepted, responses=_PING_RESPONSES)
 def ping_heartbeat(key: PingKey, request: Request, session: DbSession, state: State) -> Response:
     """Record a ping (no authentication beyond the key; any body is ignored). HEAD answers without a body."""
     monitor = service.ping(session, state.clock, key)
@@ -77,3 +75,10 @@ def ping_heartbeat(key: PingKey, request: Request, session: DbSession, state: St
     if request.method == "HEAD":
         return Response(status_code=202)
     return JSONResponse(answer.model_dump(by_alias=True), status_code=202)
+
+
+for _method in ("GET", "POST", "HEAD"):  # one route per method: each gets its own OpenAPI operation id
+    router.add_api_route(
+        "/heartbeats/{key}", ping_heartbeat, methods=[_method], status_code=202, response_model=PingAccepted,
+        responses=_PING_RESPONSES, summary="Ping a heartbeat monitor", operation_id=f"ping_heartbeat_{_method.lower()}",
+    )

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tocsin.alerts.events import Event
 from tocsin.alerts.ingest import ingest
@@ -56,7 +56,11 @@ def new_ping_key() -> str:
 
 def list_monitors(session: Session, user: User) -> list[HeartbeatMonitor]:
     visible = select(AlertSource.id).where(visible_sources(user))
-    query = select(HeartbeatMonitor).where(HeartbeatMonitor.alert_source_id.in_(visible))
+    query = (
+        select(HeartbeatMonitor)
+        .where(HeartbeatMonitor.alert_source_id.in_(visible))
+        .options(selectinload(HeartbeatMonitor.source))
+    )
     return list(session.scalars(query.order_by(HeartbeatMonitor.id)))
 
 
