@@ -25,6 +25,8 @@ from tocsin.errors import install_error_handlers
 from tocsin.escalation import api as escalation_api
 from tocsin.escalation import engine as escalation_engine
 from tocsin.escalation.targets import set_schedule_directory
+from tocsin.heartbeats import api as heartbeats_api
+from tocsin.heartbeats import service as heartbeats_service
 from tocsin.limits import BodyLimitMiddleware
 from tocsin.migrations import is_current
 from tocsin.notifications import action_pages, dispatch, push_api, twilio_webhooks
@@ -47,6 +49,7 @@ def build_registry(settings: Settings, senders: Mapping[Channel, Sender] | None 
     registry = JobRegistry()
     alert_jobs.register(registry)
     escalation_engine.register(registry)
+    heartbeats_service.register(registry)
     dispatch.register(registry)
     shift_reminders.register(registry)
     # Escalation asks schedules who is on call through this directory (API and worker processes alike).
@@ -114,6 +117,7 @@ def create_app(
     app.include_router(action_pages.router)
     app.include_router(twilio_webhooks.router)
     app.include_router(schedules_api.router)
+    app.include_router(heartbeats_api.router)
     openapi_bodies.install(app)
 
     @app.get("/healthz", tags=["health"])

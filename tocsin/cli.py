@@ -1,4 +1,4 @@
-"""tocsin serve | api | worker | migrate | demo | create-admin | create-api-key"""
+"""tocsin serve | api | worker | smtpd | migrate | demo | create-admin | create-api-key"""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from tocsin.settings import Settings
+
+if TYPE_CHECKING:
+    from tocsin.integrations.email_intake.server import IntakeController
 
 
 def _serve(args: argparse.Namespace, settings: Settings, *, run_worker: bool) -> int:
@@ -18,7 +22,51 @@ def _serve(args: argparse.Namespace, settings: Settings, *, run_worker: bool) ->
     from tocsin.app import create_app
 
     app = create_app(settings, run_worker=run_worker)
-    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True, log_level="info")
+    smtpd = None
+    if run_worker and settings.smtpd_enabled:
+        from tocsin.integrations.email_intake.server import email_server
+
+        state = app.state.tocsin
+        smtpd = email_server(settings, state.db, state.clock, wake=state.jobs_waiting)
+        if not _start_smtpd(smtpd, settings):
+            return 1
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, proxy_headers=True, log_level="info")
+    finally:
+        if smtpd is not None:
+            smtpd.stop()
+    return 0
+
+
+def _start_smtpd(smtpd: IntakeController, settings: Settings) -> bool:
+    try:
+        smtpd.start()
+    except Exception as exc:
+        print(f"error: cannot receive email on {settings.smtpd_host}:{settings.smtpd_port}: {exc} "
+              "(set TOCSIN_SMTPD_PORT, or TOCSIN_SMTPD_ENABLED=false)", file=sys.stderr)
+        return False
+    logging.getLogger(__name__).info("receiving email for @%s on %s:%s", settings.email_domain,
+                                     settings.smtpd_host, settings.smtpd_port)
+    return True
+
+
+def _smtpd(settings: Settings) -> int:
+    from tocsin.clock import SystemClock
+    from tocsin.db import Database
+    from tocsin.integrations.email_intake.server import email_server
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    signal.signal(signal.SIGINT, lambda _signum, _frame: stop.set())
+    db = Database(settings.database_url)
+    smtpd = email_server(settings, db, SystemClock())
+    try:
+        if not _start_smtpd(smtpd, settings):
+            return 1
+        stop.wait()
+        smtpd.stop()
+    finally:
+        db.dispose()
     return 0
 
 
@@ -129,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--host", default="127.0.0.1")
         command.add_argument("--port", type=int, default=8080)
     commands.add_parser("worker", help="run the job worker only")
+    commands.add_parser("smtpd", help="receive email for EMAIL alert sources only (serve does it too)")
     commands.add_parser("migrate", help="bring the database schema to the latest version")
     commands.add_parser("demo", help="load demo users, teams and an alert source (once)")
     admin = commands.add_parser("create-admin", help="create or update an admin user")
@@ -152,6 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args, settings, run_worker=args.command == "serve")
     if args.command == "worker":
         return _worker(settings)
+    if args.command == "smtpd":
+        return _smtpd(settings)
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "demo":

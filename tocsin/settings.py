@@ -63,6 +63,12 @@ class Settings:
     twilio_account_sid: str = ""
     twilio_auth_token: str = field(default="", repr=False)
     twilio_from: str = ""  # the E.164 number messages and calls come from
+    # Email to alert: <integration key>@<email_domain>, received by an SMTP server (part of `serve`).
+    email_domain: str = "alerts.localhost"
+    smtpd_enabled: bool = True
+    smtpd_host: str = "127.0.0.1"
+    smtpd_port: int = 2525
+    smtpd_max_bytes: int = 10 * 1024 * 1024
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -92,4 +98,9 @@ class Settings:
             twilio_account_sid=os.environ.get("TOCSIN_TWILIO_ACCOUNT_SID", "").strip(),
             twilio_auth_token=os.environ.get("TOCSIN_TWILIO_AUTH_TOKEN", "").strip(),
             twilio_from=os.environ.get("TOCSIN_TWILIO_FROM", "").strip(),
+            email_domain=os.environ.get("TOCSIN_EMAIL_DOMAIN", "").strip().lower().rstrip(".") or "alerts.localhost",
+            smtpd_enabled=_bool("TOCSIN_SMTPD_ENABLED", True),
+            smtpd_host=os.environ.get("TOCSIN_SMTPD_HOST", "").strip() or "127.0.0.1",
+            smtpd_port=_int("TOCSIN_SMTPD_PORT", 2525),
+            smtpd_max_bytes=_int("TOCSIN_SMTPD_MAX_BYTES", 10 * 1024 * 1024),
         )

@@ -15,9 +15,10 @@ from tocsin.auth.service import can_configure, owner_teams
 from tocsin.clock import Clock
 from tocsin.errors import Problem, forbidden, not_found
 from tocsin.escalation.models import EscalationPolicy
+from tocsin.integrations.email_intake.options import validate_email_settings
 
 # Integration types the ingest endpoints understand; vendor adapters add theirs when they register.
-INTEGRATION_TYPES: set[str] = {"API"}
+INTEGRATION_TYPES: set[str] = {"API", "EMAIL", "HEARTBEAT"}
 
 SOURCE_DEFAULTS: dict[str, Any] = {
     "integration_type": "API",
@@ -68,6 +69,8 @@ def apply_settings(session: Session, user: User, source: AlertSource, changes: d
         source.teams = owner_teams(session, user, changes.pop("team_ids"), "the alert source")
     for name, value in changes.items():
         setattr(source, name, value)
+    if source.integration_type == "EMAIL":
+        source.integration_settings = validate_email_settings(source.integration_settings or {})
     if source.alert_creation == AlertCreation.ONE_ALERT_GROUPED_PER_WINDOW.value and not source.grouping_window_seconds:
         raise Problem(400, "ONE_ALERT_GROUPED_PER_WINDOW needs an alertGroupingWindow such as PT5M",
                       field="alertGroupingWindow")
