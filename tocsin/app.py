@@ -24,6 +24,8 @@ from tocsin.engine.worker import Worker
 from tocsin.errors import install_error_handlers
 from tocsin.escalation import api as escalation_api
 from tocsin.escalation import engine as escalation_engine
+from tocsin.integrations import api as integrations_api
+from tocsin.integrations import opsgenie
 from tocsin.limits import BodyLimitMiddleware
 from tocsin.migrations import is_current
 from tocsin.notifications import action_pages, dispatch, push_api, twilio_webhooks
@@ -106,6 +108,8 @@ def create_app(
     app.include_router(push_api.router)
     app.include_router(action_pages.router)
     app.include_router(twilio_webhooks.router)
+    app.include_router(integrations_api.router)
+    app.include_router(opsgenie.router)
     openapi_bodies.install(app)
 
     @app.get("/healthz", tags=["health"])
