@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections import OrderedDict
 
@@ -19,8 +20,9 @@ class HttpsFetcher:
     Callers decide which hosts they may reach (the SNS adapter allows only ``sns.<region>.amazonaws.com``).
     """
 
-    def __init__(self, *, timeout_seconds: float = 5.0) -> None:
+    def __init__(self, *, timeout_seconds: float = 5.0, verify: ssl.SSLContext | bool = True) -> None:
         self._timeout = timeout_seconds
+        self._verify = verify
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -42,7 +44,7 @@ class HttpsFetcher:
 
     def _fetch(self, url: str) -> bytes:
         try:
-            with httpx.Client(timeout=self._timeout, follow_redirects=False) as client, \
+            with httpx.Client(timeout=self._timeout, follow_redirects=False, verify=self._verify) as client, \
                     client.stream("GET", url) as response:
                 if not 200 <= response.status_code < 300:
                     raise FetchError(f"GET answered {response.status_code}")

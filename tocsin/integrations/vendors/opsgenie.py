@@ -69,8 +69,8 @@ class AlertAction(OpsgenieBody):
 
 
 def validation_problem(exc: ValidationError) -> Problem:
-    errors = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
-              for e in exc.errors(include_url=False)]
+    errors = [{"field": ".".join(str(p) for p in e["loc"]) or "body",
+               "message": e["msg"].removeprefix("Value error, ")} for e in exc.errors(include_url=False)]
     first = errors[0]
     return Problem(422, f"{first['field']}: {first['message']}", field=first["field"], errors=errors)
 
