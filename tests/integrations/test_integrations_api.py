@@ -278,3 +278,12 @@ def test_a_source_of_another_team_is_not_listed(app: FastAPI, client: TestClient
         .status_code == 200
     problem(client.get(f"/api/alert-sources/{source['id']}/inbound-events", headers=outsider.headers), 404)
     problem(client.get("/api/alert-sources/999999/inbound-events", headers=admin.headers), 404)
+
+
+@pytest.mark.parametrize("integration_type", ["EMAIL", "HEARTBEAT"])
+def test_types_handled_elsewhere_are_valid_but_not_taken_here(client: TestClient, admin: Actor, team: int,
+                                                              integration_type: str) -> None:
+    source = make_source(client, admin, team, integration_type)
+    assert source["integrationUrl"] is None
+    answer = problem(client.post(f"/api/integrations/{source['integrationKey']}", json={}), 400)
+    assert integration_type in answer["detail"]

@@ -7,7 +7,7 @@ The mapping is the alert source's integrationSettings:
      "summary": "{workflow_run.name} {workflow_run.conclusion}",      # by the value there ("" when missing)
      "details": "...",
      "state": {"path": "workflow_run.conclusion", "map": {"failure": "ALERT", "success": "RESOLVE"},
-               "default": "IGNORE"},                                # or {"value": "ALERT"}; absent: ALERT
+               "default": "IGNORE"},               # or {"value": "ALERT"}; absent, or unmapped without default: ALERT
      "priority": {"path": "severity", "map": {"critical": "HIGH"}, "default": "LOW"},  # absent: the source's rule
      "links": [{"href": "{workflow_run.html_url}", "text": "Run"}],
      "labels": {"repo": "{repository.full_name}"}}
@@ -167,8 +167,8 @@ def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
     body = request.json()
     if not all(_matches(rule, body) for rule in mapping.match):
         return Parsed(note="the body did not pass the mapping's 'match' rules")
-    state = lookup(mapping.state, body) if mapping.state else "ALERT"
-    if state in (None, "IGNORE"):
+    state = (lookup(mapping.state, body) if mapping.state else None) or "ALERT"  # unmapped, no default: ALERT
+    if state == "IGNORE":
         return Parsed(note="the mapping's state is IGNORE for this body")
     priority = lookup(mapping.priority, body) if mapping.priority else None
     labels = {name: value for name, template in mapping.labels.items() if (value := render(template, body))}
