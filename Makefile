@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 export TOCSIN_DATABASE_URL ?= sqlite:///var/tocsin.db
 
-.PHONY: setup test-tools run test test-postgres lint typecheck bench clean
+.PHONY: setup run test test-deps test-postgres lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,18 +22,22 @@ run: setup
 	$(BIN)/tocsin demo
 	$(BIN)/tocsin serve --host $(HOST) --port $(PORT)
 
-# Mail clients the email-intake tests also drive (skipped when absent); installed where apt-get runs as root.
-test-tools:
-	@command -v swaks >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
-	  && apt-get install -y -q swaks >/dev/null; } || echo "swaks is not installed: its tests will be skipped"
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends >/dev/null
 
-test: setup test-tools
+# Real clients some tests drive (skipped with a reason when missing): installed where apt-get runs as root.
+test-deps:
+	@for tool in prometheus-alertmanager swaks; do command -v $$tool >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    { $(APT_INSTALL) $$tool || { apt-get update -q >/dev/null && $(APT_INSTALL) $$tool; }; }; } || \
+	  echo "$$tool is not installed: its tests will be skipped"; done
+
+test: setup test-deps
 	$(BIN)/pytest -q
 
 # The database tests against a throw-away PostgreSQL database (needs a local server, trust auth).
 PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 PG_TEST_DB ?= tocsin_ci
-test-postgres: setup test-tools
+test-postgres: setup test-deps
 	$(BIN)/python -m tests.pgdb create $(PG_ADMIN_URL) $(PG_TEST_DB)
 	TOCSIN_TEST_DATABASE_URL=$$($(BIN)/python -m tests.pgdb url $(PG_ADMIN_URL) $(PG_TEST_DB)) $(BIN)/pytest -q; \
 	  status=$$?; $(BIN)/python -m tests.pgdb drop $(PG_ADMIN_URL) $(PG_TEST_DB); exit $$status

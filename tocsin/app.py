@@ -27,6 +27,8 @@ from tocsin.escalation import engine as escalation_engine
 from tocsin.escalation.targets import set_schedule_directory
 from tocsin.heartbeats import api as heartbeats_api
 from tocsin.heartbeats import service as heartbeats_service
+from tocsin.integrations import api as integrations_api
+from tocsin.integrations import opsgenie
 from tocsin.limits import BodyLimitMiddleware
 from tocsin.migrations import is_current
 from tocsin.notifications import action_pages, dispatch, push_api, twilio_webhooks
@@ -118,6 +120,8 @@ def create_app(
     app.include_router(twilio_webhooks.router)
     app.include_router(schedules_api.router)
     app.include_router(heartbeats_api.router)
+    app.include_router(integrations_api.router)
+    app.include_router(opsgenie.router)
     openapi_bodies.install(app)
 
     @app.get("/healthz", tags=["health"])

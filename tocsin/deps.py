@@ -21,6 +21,8 @@ from tocsin.db import Database
 from tocsin.engine.queue import queued_due_work
 from tocsin.engine.registry import JobRegistry
 from tocsin.errors import Problem
+from tocsin.integrations.base import Fetcher
+from tocsin.integrations.fetch import HttpsFetcher
 from tocsin.ratelimit import RateLimiter
 from tocsin.settings import Settings
 
@@ -36,6 +38,8 @@ class AppState:
     registry: JobRegistry
     # Set after a commit that wrote a due job, so an in-process worker wakes without polling delay.
     jobs_waiting: threading.Event = field(default_factory=threading.Event)
+    # How inbound adapters reach their vendor (SNS certificates); tests put their own here.
+    fetcher: Fetcher = field(default_factory=HttpsFetcher)
     login_limiter: RateLimiter = field(init=False)
     event_limiter: RateLimiter = field(init=False)
 

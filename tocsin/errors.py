@@ -129,14 +129,20 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 # A path may answer errors in a vendor's own format (e.g. PagerDuty's Events API).
 ErrorRenderer = Callable[[Request, int, str, list[str]], Response]
 _renderers: dict[str, ErrorRenderer] = {}
+_prefix_renderers: dict[str, ErrorRenderer] = {}
 
 
-def register_error_renderer(path: str, renderer: ErrorRenderer) -> None:
-    _renderers[path] = renderer
+def register_error_renderer(path: str, renderer: ErrorRenderer, *, prefix: bool = False) -> None:
+    """Render errors of `path` (with `prefix`, of every path below it too) with `renderer`."""
+    (_prefix_renderers if prefix else _renderers)[path] = renderer
 
 
 def renderer_for(request: Request) -> ErrorRenderer | None:
-    return _renderers.get(request.url.path.rstrip("/"))
+    path = request.url.path.rstrip("/")
+    found = _renderers.get(path)
+    if found is None:
+        found = next((r for p, r in _prefix_renderers.items() if path == p or path.startswith(p + "/")), None)
+    return found
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

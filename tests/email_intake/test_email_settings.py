@@ -53,11 +53,11 @@ def test_invalid_settings_are_400_naming_the_field(client: TestClient, admin: Ac
 
 
 def test_switching_a_source_to_email_checks_the_settings_it_has(client: TestClient, admin: Actor) -> None:
-    api = client.post("/api/alert-sources", headers=admin.headers,
-                      json={"name": "Was API", "integrationSettings": {"secret": "x"}})
+    api = client.post("/api/alert-sources", headers=admin.headers, json={"name": "Was API"})
     assert api.status_code == 201, api.text
     path = f"/api/alert-sources/{api.json()['id']}"
-    body = problem(client.put(path, headers=admin.headers, json={"integrationType": "EMAIL"}), 400)
+    body = problem(client.put(path, headers=admin.headers,
+                              json={"integrationType": "EMAIL", "integrationSettings": {"secret": "x"}}), 400)
     assert body["field"] == "integrationSettings.secret"
     changed = client.put(path, headers=admin.headers, json={"integrationType": "EMAIL", "integrationSettings": {}})
     assert changed.status_code == 200 and changed.json()["integrationSettings"] == {"mode": "ONE_ALERT_PER_EMAIL"}

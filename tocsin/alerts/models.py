@@ -67,6 +67,7 @@ class EventOutcome(StrEnum):
     APPENDED = "APPENDED"  # added to an open alert (deduplicated)
     APPLIED = "APPLIED"  # accepted, resolved or commented an open alert
     IGNORED = "IGNORED"  # no open alert for the key, or the source is in maintenance
+    TEST = "TEST"  # a vendor's test or set-up notification: recorded, never an alert
 
 
 class LogKind(StrEnum):

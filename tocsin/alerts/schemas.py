@@ -21,6 +21,8 @@ from tocsin.alerts.models import (
 )
 from tocsin.alerts.priority import WEEKDAYS, parse_clock_time
 from tocsin.durations import format_duration, parse_duration
+from tocsin.integrations import source_settings
+from tocsin.integrations.catalog import integration_url
 from tocsin.schemas import ApiInput, ApiModel, UserRef
 from tocsin.timezones import require_timezone
 
@@ -141,7 +143,8 @@ class AlertSourceOut(ApiModel):
     alert_priority_rule: PriorityRule
     support_hours: dict[str, Any] | None
     ignore_event_priority: bool
-    integration_settings: dict[str, Any]
+    integration_settings: dict[str, Any] = Field(description="Secret values (e.g. a signing secret) read as "
+                                                             "'********'; sending that back keeps the secret")
     created_at: datetime
     updated_at: datetime
 
@@ -156,7 +159,7 @@ class AlertSourceOut(ApiModel):
             integration_type=source.integration_type,
             integration_key_hint=source.key_hint,
             integration_key=key,
-            integration_url=f"{base_url}/api/events/{key}" if key else None,
+            integration_url=integration_url(source.integration_type, base_url, key) if key else None,
             escalation_policy=IdRef(id=source.escalation_policy_id) if source.escalation_policy_id else None,
             teams=[NamedRef(id=t.id, name=t.name) for t in source.teams],
             status=SourceStatus(source.status),
@@ -166,7 +169,7 @@ class AlertSourceOut(ApiModel):
             alert_priority_rule=PriorityRule(source.priority_rule),
             support_hours=source.support_hours,
             ignore_event_priority=source.ignore_event_priority,
-            integration_settings=source.integration_settings,
+            integration_settings=source_settings.public(source.integration_type, source.integration_settings),
             created_at=source.created_at,
             updated_at=source.updated_at,
         )

@@ -15,9 +15,10 @@ from tocsin.auth.service import can_configure, owner_teams
 from tocsin.clock import Clock
 from tocsin.errors import Problem, forbidden, not_found
 from tocsin.escalation.models import EscalationPolicy
-from tocsin.integrations.email_intake.options import validate_email_settings
+from tocsin.integrations import source_settings
 
-# Integration types the ingest endpoints understand; vendor adapters add theirs when they register.
+# Integration types handled outside the inbound adapter registry; every adapter in
+# tocsin.integrations.vendors adds its own (see integration_types()).
 INTEGRATION_TYPES: set[str] = {"API", "EMAIL", "HEARTBEAT"}
 
 SOURCE_DEFAULTS: dict[str, Any] = {
@@ -57,10 +58,12 @@ def require_can_manage(user: User, source: AlertSource) -> None:
 
 def apply_settings(session: Session, user: User, source: AlertSource, changes: dict[str, Any]) -> None:
     """Apply validated field changes (snake_case keys) to a source, checking references and rules."""
-    if "integration_type" in changes and changes["integration_type"] not in INTEGRATION_TYPES:
-        known = ", ".join(sorted(INTEGRATION_TYPES))
+    if "integration_type" in changes and changes["integration_type"] not in integration_types():
+        known = ", ".join(sorted(integration_types()))
         raise Problem(400, f"unknown integrationType {changes['integration_type']!r}; known: {known}",
                       field="integrationType")
+    if "integration_type" in changes or "integration_settings" in changes:
+        changes["integration_settings"] = _integration_settings(source, changes)
     policy_id = changes.get("escalation_policy_id")
     if policy_id is not None and session.get(EscalationPolicy, policy_id) is None:
         raise Problem(400, f"escalation policy {changes['escalation_policy_id']} does not exist",
@@ -69,13 +72,24 @@ def apply_settings(session: Session, user: User, source: AlertSource, changes: d
         source.teams = owner_teams(session, user, changes.pop("team_ids"), "the alert source")
     for name, value in changes.items():
         setattr(source, name, value)
-    if source.integration_type == "EMAIL":
-        source.integration_settings = validate_email_settings(source.integration_settings or {})
     if source.alert_creation == AlertCreation.ONE_ALERT_GROUPED_PER_WINDOW.value and not source.grouping_window_seconds:
         raise Problem(400, "ONE_ALERT_GROUPED_PER_WINDOW needs an alertGroupingWindow such as PT5M",
                       field="alertGroupingWindow")
     if source.priority_rule.endswith("_DURING_SUPPORT_HOURS") and not source.support_hours:
         raise Problem(400, f"{source.priority_rule} needs supportHours", field="supportHours")
+
+
+def integration_types() -> set[str]:
+    return INTEGRATION_TYPES | source_settings.known_types()
+
+
+def _integration_settings(source: AlertSource, changes: dict[str, Any]) -> dict[str, Any]:
+    """The settings checked by the (new) type; a new type without new settings starts from none."""
+    new_type = changes.get("integration_type", source.integration_type)
+    same_type = new_type == source.integration_type
+    previous = source.integration_settings if same_type and source.integration_settings else None
+    settings = changes.get("integration_settings", previous if same_type else {})
+    return source_settings.validated(new_type, settings or {}, previous)
 
 
 def create_source(session: Session, clock: Clock, user: User, changes: dict[str, Any]) -> tuple[AlertSource, str]:

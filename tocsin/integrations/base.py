@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from tocsin.alerts.events import Event
@@ -26,15 +26,44 @@ class BadPayload(Problem):
         super().__init__(status, detail, slug="bad-payload", field=field)
 
 
+class FetchError(Exception):
+    """An https GET that failed (refused, timed out, not 2xx, too big); the message says which."""
+
+
+class Fetcher(Protocol):
+    """How an adapter reaches the network, when its vendor needs it (AWS SNS certificates and
+    subscription confirmations). The server's default uses httpx; tests hand in their own."""
+
+    def get(self, url: str, *, cache: bool = False) -> bytes:
+        """The body of a GET of ``url`` (2xx only, redirects not followed); ``cache`` keeps it per URL."""
+        ...
+
+
+class NoNetwork:
+    """The fetcher of a request that was given none: every fetch fails."""
+
+    def get(self, url: str, *, cache: bool = False) -> bytes:
+        raise FetchError("this server does not fetch URLs for inbound requests")
+
+
 @dataclass(frozen=True)
 class InboundRequest:
     body: bytes
     headers: Mapping[str, str] = field(default_factory=dict)  # names lower-cased
     query: Mapping[str, str] = field(default_factory=dict)
     method: str = "POST"
+    # The query string as sent (repeated parameters kept), for adapters that read every value.
+    raw_query: str = ""
+    fetcher: Fetcher = field(default_factory=NoNetwork)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+    def query_pairs(self) -> list[tuple[str, str]]:
+        """Every query parameter in order, repeated ones included."""
+        if not self.raw_query:
+            return list(self.query.items())
+        return parse_qsl(self.raw_query, keep_blank_values=True)
 
     @property
     def content_type(self) -> str:
@@ -69,7 +98,11 @@ class InboundRequest:
 
     def form(self) -> dict[str, str]:
         """An application/x-www-form-urlencoded body (last value wins)."""
-        return dict(parse_qsl(self.text(), keep_blank_values=True))
+        return dict(self.form_pairs())
+
+    def form_pairs(self) -> list[tuple[str, str]]:
+        """An application/x-www-form-urlencoded body, every pair in order (repeated names kept)."""
+        return parse_qsl(self.text(), keep_blank_values=True)
 
 
 def _depth(value: Any) -> int:
@@ -94,6 +127,10 @@ class Parsed:
     test: bool = False
     # An answer body some vendors expect instead of ours (e.g. a verification echo); None for the default.
     response: dict[str, Any] | None = None
+    # What a test or set-up request was ("Grafana contact point test"), recorded for the user to see.
+    note: str | None = None
+    # The success status the vendor's clients expect (PagerDuty v1 clients want 200).
+    status_code: int = 202
 
 
 # parse(request, settings) -> Parsed. ``settings`` is the alert source's integrationSettings.
@@ -117,3 +154,7 @@ class Integration:
     logo_svg: str | None = None
     validate_settings: ValidateFn = no_settings
     category: str = "monitoring"
+    # integrationSettings keys holding secrets: never answered back (masked), kept when the mask is sent back.
+    secret_settings: tuple[str, ...] = ()
+    # Where the tool sends to, below the base URL; "{integrationKey}" is replaced by the source's key.
+    url_path: str = "/api/integrations/{integrationKey}"
