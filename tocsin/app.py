@@ -17,6 +17,9 @@ from tocsin.alerts import events_api
 from tocsin.alerts import jobs as alert_jobs
 from tocsin.auth import api as auth_api
 from tocsin.clock import Clock, SystemClock
+from tocsin.coverage import api as coverage_api
+from tocsin.coverage import notify as coverage_notify
+from tocsin.coverage import pages as coverage_pages
 from tocsin.db import Database
 from tocsin.deps import AppState
 from tocsin.engine.registry import JobRegistry
@@ -54,6 +57,7 @@ def build_registry(settings: Settings, senders: Mapping[Channel, Sender] | None 
     heartbeats_service.register(registry)
     dispatch.register(registry)
     shift_reminders.register(registry)
+    coverage_notify.register(registry)
     # Escalation asks schedules who is on call through this directory (API and worker processes alike).
     set_schedule_directory(ScheduleDirectory())
     channels = build_senders(settings, db=db, clock=clock) if senders is None else senders
@@ -119,6 +123,8 @@ def create_app(
     app.include_router(action_pages.router)
     app.include_router(twilio_webhooks.router)
     app.include_router(schedules_api.router)
+    app.include_router(coverage_api.router)
+    app.include_router(coverage_pages.router)
     app.include_router(heartbeats_api.router)
     app.include_router(integrations_api.router)
     app.include_router(opsgenie.router)
