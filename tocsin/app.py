@@ -26,13 +26,14 @@ from tocsin.escalation import api as escalation_api
 from tocsin.escalation import engine as escalation_engine
 from tocsin.limits import BodyLimitMiddleware
 from tocsin.migrations import is_current
-from tocsin.notifications import action_pages, dispatch, push_api, twilio_webhooks
+from tocsin.notifications import action_api, action_pages, dispatch, push_api, twilio_webhooks
 from tocsin.notifications import api as notifications_api
 from tocsin.notifications.channels.base import Sender
 from tocsin.notifications.models import Channel
 from tocsin.notifications.sender import NotificationSender
 from tocsin.notifications.setup import build_senders
 from tocsin.settings import Settings
+from tocsin.web.install import install as install_web_app
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +106,10 @@ def create_app(
     app.include_router(notifications_api.router)
     app.include_router(push_api.router)
     app.include_router(action_pages.router)
+    app.include_router(action_api.router)
     app.include_router(twilio_webhooks.router)
     openapi_bodies.install(app)
+    install_web_app(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
