@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -43,6 +43,9 @@ def form_problem(exc: ValidationError, names: dict[str, str] | None = None) -> P
 
 def _login_redirect(request: Request) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if is_htmx(request):  # a fragment: come back to the page that asked for it
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        target = current.path + (f"?{current.query}" if current.query else "") if current.path else "/"
     url = "/login" if target in ("/", "/alerts") else f"/login?next={quote(target, safe='')}"
     return redirect(request, url)
 

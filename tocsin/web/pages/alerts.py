@@ -61,7 +61,7 @@ def alert_rows(request: Request, session: DbSession, user: WebUser, show: Show =
     data = _list(session, user, show, mine, cursor)
     if request.headers.get(VERSION_HEADER) == data["version"]:
         return Response(status_code=204)
-    return fragment(request, user, "alerts/_list.html", **data)
+    return fragment(request, user, "alerts/_list.html", oob=True, **data)
 
 
 def _detail_context(session: Session, user: User, alert: Alert) -> dict[str, Any]:

@@ -59,6 +59,24 @@
     if (event.detail.successful && elt && elt.matches && elt.matches("form[data-reset-on-success]")) elt.reset();
   });
 
+  // After an action replaced the block that held the focus (a row, the alert), keep the keyboard there:
+  // focus the block's first button (the next action) instead of losing focus to the top of the page.
+  var swappedId = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target;
+    var active = document.activeElement;
+    swappedId = target && target.id && active && target.contains(active) ? target.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!swappedId) return;
+    var block = document.getElementById(swappedId);
+    swappedId = null;
+    var active = document.activeElement;
+    if (!block || (active && active !== document.body && document.body.contains(active))) return;
+    var next = block.querySelector("button, a[href], [tabindex='0']");
+    if (next) next.focus();
+  });
+
   var toastTimer = null;
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "toast") {
