@@ -34,7 +34,7 @@ from tocsin.integrations import api as integrations_api
 from tocsin.integrations import opsgenie
 from tocsin.limits import BodyLimitMiddleware
 from tocsin.migrations import is_current
-from tocsin.notifications import action_pages, dispatch, push_api, twilio_webhooks
+from tocsin.notifications import action_api, action_pages, dispatch, push_api, twilio_webhooks
 from tocsin.notifications import api as notifications_api
 from tocsin.notifications.channels.base import Sender
 from tocsin.notifications.models import Channel
@@ -44,6 +44,7 @@ from tocsin.schedules import api as schedules_api
 from tocsin.schedules import reminders as shift_reminders
 from tocsin.schedules.oncall import Directory as ScheduleDirectory
 from tocsin.settings import Settings
+from tocsin.web.install import install as install_web_app
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ def create_app(
     app.include_router(notifications_api.router)
     app.include_router(push_api.router)
     app.include_router(action_pages.router)
+    app.include_router(action_api.router)
     app.include_router(twilio_webhooks.router)
     app.include_router(schedules_api.router)
     app.include_router(coverage_api.router)
@@ -129,6 +131,7 @@ def create_app(
     app.include_router(integrations_api.router)
     app.include_router(opsgenie.router)
     openapi_bodies.install(app)
+    install_web_app(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
