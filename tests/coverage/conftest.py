@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Actor, Factory
-from tests.notifications.conftest import SmtpHandler, free_port, push_service, running_smtp
+from tests.notifications.conftest import SmtpHandler, push_service, smtp_port, smtp_server
 from tests.notifications.push_service import Browser, PushService
 from tests.schedules.helpers import create_schedule, rotation
 from tocsin.auth.models import Role
@@ -18,18 +17,7 @@ from tocsin.clock import FrozenClock
 from tocsin.db import Database
 from tocsin.settings import Settings
 
-__all__ = ["push_service"]
-
-
-@pytest.fixture
-def smtp_port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def smtp_server(smtp_port: int) -> Iterator[SmtpHandler]:
-    with running_smtp(smtp_port) as handler:
-        yield handler
+__all__ = ["push_service", "smtp_port", "smtp_server"]
 
 
 @pytest.fixture
