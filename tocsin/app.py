@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from tocsin import __version__, openapi_bodies
 from tocsin.alerts import api as alerts_api
@@ -22,6 +23,7 @@ from tocsin.coverage import notify as coverage_notify
 from tocsin.coverage import pages as coverage_pages
 from tocsin.db import Database
 from tocsin.deps import AppState
+from tocsin.engine import housekeeping
 from tocsin.engine.registry import JobRegistry
 from tocsin.engine.worker import Worker
 from tocsin.errors import install_error_handlers
@@ -50,10 +52,17 @@ log = logging.getLogger(__name__)
 
 
 
+def schedule_periodic_jobs(session: Session, clock: Clock) -> None:
+    """The jobs that re-arm themselves: escalation reconcile (every minute) and the daily purge."""
+    escalation_engine.schedule_reconcile(session, clock)
+    housekeeping.schedule_purge(session, clock)
+
+
 def build_registry(settings: Settings, senders: Mapping[Channel, Sender] | None = None, *,
                    db: Database | None = None, clock: Clock | None = None) -> JobRegistry:
     registry = JobRegistry()
     alert_jobs.register(registry)
+    housekeeping.register(registry)
     escalation_engine.register(registry)
     heartbeats_service.register(registry)
     dispatch.register(registry)
@@ -86,7 +95,7 @@ def create_app(
         thread = None
         if run_worker:
             with state.db.session(write=True) as session:
-                escalation_engine.schedule_reconcile(session, state.clock)
+                schedule_periodic_jobs(session, state.clock)
             worker = Worker(state.db, state.clock, state.registry)
             thread = threading.Thread(
                 target=worker.run_forever,

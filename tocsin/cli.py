@@ -71,11 +71,10 @@ def _smtpd(settings: Settings) -> int:
 
 
 def _worker(settings: Settings) -> int:
-    from tocsin.app import build_registry
+    from tocsin.app import build_registry, schedule_periodic_jobs
     from tocsin.clock import SystemClock
     from tocsin.db import Database
     from tocsin.engine.worker import Worker
-    from tocsin.escalation.engine import schedule_reconcile
 
     stop, wake = threading.Event(), threading.Event()
 
@@ -88,7 +87,7 @@ def _worker(settings: Settings) -> int:
     db, clock = Database(settings.database_url), SystemClock()
     worker = Worker(db, clock, build_registry(settings, db=db, clock=clock))
     with worker.db.session(write=True) as session:
-        schedule_reconcile(session, worker.clock)
+        schedule_periodic_jobs(session, worker.clock)
     worker.run_forever(stop, wake, settings.worker_poll_seconds)
     return 0
 
