@@ -6,6 +6,7 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
@@ -230,3 +231,20 @@ def test_login_attempts_are_rate_limited_per_account(client: TestClient, respond
     assert limited.status_code == 429
     assert limited.headers["content-type"] == "application/problem+json"
     assert int(limited.headers["Retry-After"]) >= 1
+
+
+def test_a_password_change_ends_the_other_login_sessions(app: FastAPI, responder: Actor, admin: Actor) -> None:
+    with TestClient(app) as phone, TestClient(app) as laptop, TestClient(app) as tablet:
+        for device in (phone, laptop, tablet):
+            login(device, responder)
+        response = laptop.put("/api/users/me/password", headers={"Origin": "http://testserver"},
+                              json={"currentPassword": responder.password, "newPassword": "rotated-password"})
+        assert response.status_code == 204, response.text
+        ok(laptop.get("/api/users/me"))  # the session that changed it stays
+        problem(phone.get("/api/users/me"), 401)
+        # An admin setting a new password logs the user out everywhere.
+        admin_reset = laptop.put(f"/api/users/{responder.id}", headers=admin.headers, json={"password": "x" * 12})
+        ok(admin_reset)
+        problem(laptop.get("/api/users/me"), 401)
+        ok(tablet.get("/api/users/me", headers=responder.headers))  # API keys are not login sessions
+        problem(tablet.get("/api/users/me"), 401)

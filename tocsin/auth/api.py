@@ -20,7 +20,7 @@ from tocsin.auth.schemas import (
     UserUpdate,
 )
 from tocsin.auth.security import verify_password
-from tocsin.deps import AdminUser, CurrentUser, DbSession, State
+from tocsin.deps import SESSION_COOKIE, AdminUser, CurrentUser, DbSession, State
 from tocsin.errors import Problem
 from tocsin.schemas import PathId
 
@@ -79,10 +79,12 @@ def update_me(body: ProfileUpdate, session: DbSession, user: CurrentUser) -> Use
 
 
 @router.put("/users/me/password", status_code=204, tags=["users"])
-def change_my_password(body: PasswordChange, session: DbSession, user: CurrentUser) -> Response:
+def change_my_password(body: PasswordChange, request: Request, session: DbSession, user: CurrentUser) -> Response:
+    """Set a new password; every other login session of yours ends (this one stays)."""
     if user.password_hash is not None and not verify_password(user.password_hash, body.current_password):
         raise Problem(400, "the current password is wrong", field="currentPassword")
     service.set_password(user, body.new_password)
+    service.end_login_sessions(session, user.id, keep_token=request.cookies.get(SESSION_COOKIE))
     return Response(status_code=204)
 
 

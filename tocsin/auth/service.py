@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,6 +99,7 @@ def update_user(
         target.role = role.value
     if password is not None:
         set_password(target, password)
+        end_login_sessions(session, target.id)
     update_profile(target, name=name, timezone=timezone, language=language)
     session.flush()
 
@@ -162,6 +163,14 @@ def user_for_session_token(session: Session, clock: Clock, token: str) -> User |
     if row is None or row.expires_at <= clock.now():
         return None
     return session.get(User, row.user_id)
+
+
+def end_login_sessions(session: Session, user_id: int, *, keep_token: str | None = None) -> None:
+    """Log the user out everywhere (after a password change), except in the session `keep_token` opened."""
+    query = delete(LoginSession).where(LoginSession.user_id == user_id)
+    if keep_token:
+        query = query.where(LoginSession.digest != security.digest(keep_token))
+    session.execute(query, execution_options={"synchronize_session": False})
 
 
 def close_login_session(session: Session, token: str) -> None:
