@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, text
@@ -116,3 +118,25 @@ def test_two_admins_demoting_each_other_at_once_cannot_both_succeed(
             assert them is not None
             auth.require_another_admin(second, them, Role.USER)
     assert admins(db) == {other.id}
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite runs one writer at a time; PostgreSQL runs them concurrently")
+def test_two_creates_of_one_team_name_at_once_give_a_conflict_not_an_error(db: Database, clock: FrozenClock) -> None:
+    outcome: list[BaseException] = []
+
+    def second_create() -> None:
+        try:
+            with db.session(write=True) as second:
+                auth.create_team(second, clock, "Twins", [])
+        except BaseException as exc:
+            outcome.append(exc)
+
+    with db.session(write=True) as first:
+        auth.create_team(first, clock, "Twins", [])
+        racer = threading.Thread(target=second_create)
+        racer.start()  # its insert waits on the unique index until this transaction ends
+        racer.join(timeout=0.5)
+        assert racer.is_alive()
+    racer.join(timeout=10)
+    [error] = outcome
+    assert isinstance(error, Problem) and error.status == 409

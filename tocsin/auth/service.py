@@ -248,7 +248,10 @@ def create_team(session: Session, clock: Clock, name: str, members: list[tuple[i
         raise conflict(f"a team named {name!r} already exists", field="name")
     team = Team(name=name, created_at=clock.now())
     session.add(team)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent create with the same name
+        raise conflict(f"a team named {name!r} already exists", field="name") from exc
     set_team_members(session, team, members)
     return team
 
