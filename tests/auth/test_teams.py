@@ -124,6 +124,12 @@ def test_team_member_who_is_not_team_admin_is_403(
     assert members(body) == {responder.id: "MEMBER", team_admin.id: "ADMIN"}
 
 
+def test_a_stakeholder_marked_team_admin_still_only_reads(client: TestClient, factory: Factory, team: int) -> None:
+    watcher = factory.user(Role.STAKEHOLDER, teams=(team,), team_admin=True)
+    problem(client.put(f"/api/teams/{team}", headers=watcher.headers, json={"name": "Mine now"}), 403)
+    assert ok(client.get(f"/api/teams/{team}", headers=watcher.headers))["name"] == "Operations"
+
+
 def test_admin_of_another_team_is_403(
     client: TestClient, outsider: Actor, factory: Factory, team: int, team_admin: Actor, db: Database
 ) -> None:

@@ -234,11 +234,18 @@ def get_team(session: Session, team_id: int) -> Team:
 
 
 def is_team_admin(user: User, team: Team) -> bool:
+    """A team admin who may act as one: a stakeholder's role is read-only, whatever the team says."""
+    if user.role == Role.STAKEHOLDER.value:
+        return False
     return any(m.user_id == user.id and m.role == TeamRole.ADMIN.value for m in team.members)
 
 
+def can_manage_team(user: User, team: Team) -> bool:
+    return user.is_admin or is_team_admin(user, team)
+
+
 def require_team_manager(user: User, team: Team) -> None:
-    if not (user.is_admin or is_team_admin(user, team)):
+    if not can_manage_team(user, team):
         raise forbidden("only admins and this team's admins may change the team")
 
 

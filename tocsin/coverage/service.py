@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from tocsin.auth.models import Team, TeamMember, TeamRole, User
+from tocsin.auth.models import Role, Team, TeamMember, TeamRole, User
 from tocsin.clock import Clock
 from tocsin.coverage import notify
 from tocsin.coverage.models import (
@@ -97,7 +97,7 @@ def _sender(session: Session, actor: User, sender_id: int | None) -> User:
     if actor.is_admin:
         return sender
     administered = {m.team_id for m in actor.memberships if m.role == TeamRole.ADMIN.value}
-    if not administered & sender.team_ids:
+    if actor.role == Role.STAKEHOLDER.value or not administered & sender.team_ids:
         raise forbidden("only admins and admins of the sender's team may ask on someone else's behalf")
     return sender
 

@@ -8,7 +8,7 @@ from fastapi import Request, Response
 from sqlalchemy.orm import Session
 
 from tocsin.auth import service as auth
-from tocsin.auth.models import Role, Team, TeamRole, User
+from tocsin.auth.models import Role, TeamRole, User
 from tocsin.auth.schemas import ApiKeyIn, TeamIn, TeamUpdate, UserCreate, UserUpdate
 from tocsin.deps import DbSession, State
 from tocsin.errors import Problem, forbidden
@@ -103,10 +103,6 @@ def user_delete(request: Request, session: DbSession, user: WebUser, user_id: Pa
 # --- teams -------------------------------------------------------------------------------------------
 
 
-def _can_manage(user: User, team: Team) -> bool:
-    return user.is_admin or auth.is_team_admin(user, team)
-
-
 @router.get("/admin/teams")
 def team_list(request: Request, session: DbSession, user: WebUser) -> Response:
     return page(request, session, user, "admin/teams.html", title="Teams", active="teams",
@@ -126,7 +122,7 @@ def team_view(request: Request, session: DbSession, user: WebUser, team_id: Path
     team = auth.get_team(session, team_id)
     roles = {m.user_id: m.role for m in team.members}
     return page(request, session, user, "admin/team.html", title=team.name, active="teams", team=team,
-                roles=roles, users=auth.list_users(session), can_manage=_can_manage(user, team))
+                roles=roles, users=auth.list_users(session), can_manage=auth.can_manage_team(user, team))
 
 
 @router.post("/admin/teams/{team_id}")
