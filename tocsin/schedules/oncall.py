@@ -17,10 +17,33 @@ from tocsin.schedules.compose import ON_CALL_HORIZON, final_shifts, on_call_answ
 from tocsin.schedules.definitions import OnCallAnswer, Override, Shift, Window
 from tocsin.schedules.models import Schedule, ScheduleOverride
 from tocsin.schedules.overrides import plan_override
+from tocsin.schedules.rotation import layer_shifts
 
 
 def shifts(session: Session, schedule: Schedule, window: Window) -> list[Shift]:
     return final_shifts(service.definition(session, schedule, window), window)
+
+
+@dataclass(frozen=True)
+class LayerShifts:
+    layer_id: int  # 0 for the explicit shifts of a STATIC schedule
+    name: str
+    shifts: list[Shift]  # the layer's own shifts, before later layers and overrides
+
+
+@dataclass(frozen=True)
+class LayeredShifts:
+    final: list[Shift]
+    layers: list[LayerShifts]
+
+
+def layered_shifts(session: Session, schedule: Schedule, window: Window) -> LayeredShifts:
+    """The final shifts in the window and, layer by layer, what each layer alone would say."""
+    definition = service.definition(session, schedule, window)
+    refs = [(layer.id, layer.name) for layer in schedule.layers] or [(0, "Shifts")]
+    per_layer = [layer_shifts(layer, definition.timezone, window) for layer in definition.layers]
+    return LayeredShifts(final_shifts(definition, window),
+                         [LayerShifts(i, name, s) for (i, name), s in zip(refs, per_layer, strict=False)])
 
 
 def answer(session: Session, schedule: Schedule, at: datetime) -> OnCallAnswer:
