@@ -72,6 +72,21 @@ def user_shifts(session: Session, user_id: int, window: Window) -> list[UserShif
     return sorted(found, key=lambda us: (us.shift.start, us.schedule.id))
 
 
+def stretches(items: list[UserShift]) -> list[UserShift]:
+    """Pieces of one schedule that follow each other without a gap (a layer shift, then an override) are
+    one stretch on call, as a person sees it."""
+    result: list[UserShift] = []
+    for item in items:
+        before = next((i for i in range(len(result) - 1, -1, -1) if result[i].schedule.id == item.schedule.id), None)
+        if before is not None and result[before].shift.end == item.shift.start:
+            joined = result[before].shift
+            result[before] = UserShift(item.schedule, Shift(joined.user_id, joined.start, item.shift.end,
+                                                             joined.source, joined.override_id))
+        else:
+            result.append(item)
+    return result
+
+
 class Directory:
     """What escalation asks schedules: does one exist, and who is on call in it at a moment."""
 
