@@ -99,6 +99,8 @@ def test_the_receiver_sees_a_badge_and_declines_with_a_comment(client: TestClien
     assert declined.status_code == 200
     assert 'id="cov-state">Declined' in declined.text and "Declined. The sender has been told." in declined.text
     assert 'id="coverage-detail"' in declined.text and "<html" not in declined.text  # the block, swapped in place
+    assert 'id="menu-button" popovertarget="menu" aria-controls="menu" hx-swap-oob="true"' in declined.text
+    assert '<span class="dot"' not in declined.text  # the badge goes with the request it counted
     assert '<span class="dot"' not in bob.get("/alerts").text
 
     alice_view = client.get(detail).text

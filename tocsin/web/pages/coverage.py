@@ -23,7 +23,7 @@ from tocsin.schedules.definitions import Window
 from tocsin.schedules.models import Schedule
 from tocsin.schemas import PathId
 from tocsin.timezones import zone
-from tocsin.web import forms, times
+from tocsin.web import forms, nav, times
 from tocsin.web.layout import fragment, page
 from tocsin.web.routing import is_htmx, redirect, web_router
 from tocsin.web.security import WebUser
@@ -250,7 +250,8 @@ def _detail_response(request: Request, session: Session, state: State, user: Use
     data = _detail(session, state, user, item)
     if is_htmx(request):
         return fragment(request, user, "coverage/_detail.html", flash=flash, error=error, status=status,
-                        headers={"HX-Trigger": "tocsin:changed"}, **data)
+                        headers={"HX-Trigger": "tocsin:changed"},
+                        nav=nav.build(session, state.clock, user, "coverage"), **data)
     return page(request, session, user, "coverage/detail.html", title=f"Coverage request #{item.id}",
                 active="coverage", flash=flash, error=error, status=status, **data)
 
