@@ -74,6 +74,12 @@ def span(context: Context, start: datetime, end: datetime, tz_name: str | None =
     return times.span(start, end, zone(tz_name or context.get("tz")), context["now"], under_day=under_day)
 
 
+def nobreak(text: str) -> str:
+    """A time range that wraps only at its dash, never inside 'Tue 3 Mar, 10:00'."""
+    dash = f" {times.DASH} "
+    return dash.join(part.replace(" ", "\u00a0") for part in text.split(dash))
+
+
 @pass_context
 def until(context: Context, moment: datetime | None) -> str:
     return times.until(moment, context["now"]) if moment else ""
@@ -117,7 +123,7 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.globals["asset"] = asset
     env.filters.update(when=when, ago=ago, minutes=minutes, iso=iso, safe_url=safe_url, safe_image=safe_image,
-                       title_case=title_case, span=span, until=until)
+                       title_case=title_case, span=span, until=until, nobreak=nobreak)
     return env
 
 

@@ -53,8 +53,22 @@ def _quarter(moment: datetime, day: date, tz: ZoneInfo, *, end: bool) -> int:
     return min(QUARTERS, -(-minutes // 15)) if end else minutes // 15
 
 
+def joined(shifts: list[Shift]) -> list[Shift]:
+    """One person's pieces that follow each other (two layers, a rotation handing over to the same person)
+    drawn as one block."""
+    result: list[Shift] = []
+    for shift in sorted(shifts, key=lambda s: s.start):
+        last = result[-1] if result else None
+        if last is not None and last.user_id == shift.user_id and last.end == shift.start:
+            result[-1] = Shift(last.user_id, last.start, shift.end, last.source, last.override_id)
+        else:
+            result.append(shift)
+    return result
+
+
 def rows(shifts: list[Shift], days: list[date], tz: ZoneInfo) -> list[DayRow]:
     result = []
+    shifts = joined(shifts)
     for day in days:
         lo, hi = local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
         blocks = []

@@ -74,3 +74,13 @@ def week_start(day: date) -> date:
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return wall_to_utc(datetime.combine(day, time(0)), tz)
+
+
+def week_title(monday: date) -> str:
+    """'2 - 8 March 2026', '30 March - 5 April 2026', '29 December 2025 - 4 January 2026' (en dashes)."""
+    sunday = monday + timedelta(days=6)
+    if monday.year != sunday.year:
+        return f"{monday.day} {monday:%B %Y} {DASH} {sunday.day} {sunday:%B %Y}"
+    if monday.month != sunday.month:
+        return f"{monday.day} {monday:%B} {DASH} {sunday.day} {sunday:%B %Y}"
+    return f"{monday.day} {DASH} {sunday.day} {sunday:%B %Y}"

@@ -251,7 +251,7 @@ def _detail_response(request: Request, session: Session, state: State, user: Use
     if is_htmx(request):
         return fragment(request, user, "coverage/_detail.html", flash=flash, error=error, status=status,
                         headers={"HX-Trigger": "tocsin:changed"},
-                        nav=nav.build(session, state.clock, user, "coverage"), **data)
+                        nav_update=nav.build(session, state.clock, user, "coverage"), **data)
     return page(request, session, user, "coverage/detail.html", title=f"Coverage request #{item.id}",
                 active="coverage", flash=flash, error=error, status=status, **data)
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tocsin.auth.models import User
+from tocsin.coverage import service as coverage
 from tocsin.deps import DbSession, State
 from tocsin.errors import Problem
 from tocsin.schedules import changes, oncall, overview, service
@@ -52,8 +53,9 @@ def _page(request: Request, session: Session, state: State, user: User, *, error
     takeable = {s.schedule.id for s in found.schedules
                 if s.answer.user_id not in (None, user.id) and s.answer.until is not None
                 and can_override(session, user, s.schedule)}
+    waiting, _sent = coverage.counts(session, state.clock, user)
     return page(request, session, user, "oncall/index.html", title="On call", active="oncall", status=status,
-                overview=found, current=current, following=following, people=people, takeable=takeable,
+                waiting=waiting, overview=found, current=current, following=following, people=people, takeable=takeable,
                 error=error, taken=taken)
 
 

@@ -101,7 +101,8 @@ def _schedule_page(request: Request, session: Session, state: State, user: User,
                 overrides=overrides, editable=editable, draft=draft, error=error, final_days=final_days,
                 allowed=service.allowed_users(session, schedule) if editable else [],
                 this_week=_week(None, user, now), today=now.astimezone(tz).date(), day_name=times.day_name,
-                short_day=times.short_day, prev_week=monday - timedelta(days=7), next_week=monday + timedelta(days=7))
+                short_day=times.short_day, week_title=times.week_title(monday), prev_week=monday - timedelta(days=7),
+                next_week=monday + timedelta(days=7))
 
 
 @router.get("/schedules/{schedule_id}")
