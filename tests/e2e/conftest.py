@@ -153,8 +153,7 @@ class Phone:
         assert violations == [], f"{name}: {json.dumps(violations, indent=2)}"
 
 
-@pytest.fixture
-def phone(browser: Any, live_app: str) -> Iterator[Phone]:
+def _handset(browser: Any, live_app: str) -> Iterator[Phone]:
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
                                   locale="en-GB", timezone_id="Europe/Berlin")
     context.set_default_timeout(10_000)
@@ -162,3 +161,14 @@ def phone(browser: Any, live_app: str) -> Iterator[Phone]:
     yield handset
     context.close()
     assert handset.csp_errors == [], handset.csp_errors
+
+
+@pytest.fixture
+def phone(browser: Any, live_app: str) -> Iterator[Phone]:
+    yield from _handset(browser, live_app)
+
+
+@pytest.fixture
+def other_phone(browser: Any, live_app: str) -> Iterator[Phone]:
+    """A second person's phone, for stories between two people."""
+    yield from _handset(browser, live_app)

@@ -173,6 +173,20 @@ def _receivers(session: Session, sender: User, new: NewRequest,
     return allowed, team
 
 
+def possible_receivers(session: Session, sender: User, schedule_ids: Sequence[int]) -> list[User]:
+    """Everyone the sender may ask to cover shifts of these schedules (as `create` checks it), by name."""
+    found = session.scalars(select(Schedule).where(Schedule.id.in_(list(schedule_ids))))
+    wanted = [s for s in found if s.teams]
+    return [u for u in session.scalars(select(User).order_by(User.name, User.id))
+            if u.id != sender.id and all(s.team_ids & u.team_ids for s in wanted)]
+
+
+def possible_teams(session: Session, sender: User) -> list[Team]:
+    """Teams the sender may broadcast a request to."""
+    query = select(Team).order_by(Team.name)
+    return list(session.scalars(query if sender.is_admin else query.where(Team.id.in_(sender.team_ids or {-1}))))
+
+
 def _pending_overlap(session: Session, sender: User, shifts: list[tuple[Schedule, Window]]) -> int | None:
     for schedule, window in shifts:
         query = select(CoverageRequest.id).join(CoverageShift).where(

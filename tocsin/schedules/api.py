@@ -13,13 +13,9 @@ from sqlalchemy.orm import Session
 from tocsin.alerts.schemas import NamedRef
 from tocsin.auth.models import User
 from tocsin.deps import CurrentUser, DbSession, State
-from tocsin.escalation import engine as escalation_engine
-from tocsin.escalation import service as escalation
-from tocsin.schedules import ical, oncall, reminders, service
-from tocsin.schedules.compose import final_shifts
+from tocsin.schedules import changes, ical, oncall, overview, reminders, service
 from tocsin.schedules.definitions import OnCallAnswer, Window
 from tocsin.schedules.models import CalendarFeed, Schedule, ScheduleOverride
-from tocsin.schedules.rotation import layer_shifts
 from tocsin.schedules.schemas import (
     CalendarFeedIn,
     CalendarFeedOut,
@@ -127,18 +123,16 @@ def get_shifts(
     """Final shifts in the range, each with the layer or override it comes from."""
     schedule = service.get_visible_schedule(session, user, schedule_id)
     window = _window(state, start, until)
-    definition = service.definition(session, schedule, window)
-    final = final_shifts(definition, window)
-    per_layer = [layer_shifts(layer, definition.timezone, window) for layer in definition.layers]
-    names = _names(session, {s.user_id for s in final} | {s.user_id for shifts in per_layer for s in shifts})
+    found = oncall.layered_shifts(session, schedule, window)
+    names = _names(session, {s.user_id for s in found.final} | {s.user_id for ls in found.layers for s in ls.shifts})
     layer_names = _layer_names(schedule)
     layers = None
     if include_layers:
-        refs = [NamedRef(id=layer.id, name=layer.name) for layer in schedule.layers] or [NamedRef(id=0, name="Shifts")]
-        layers = [LayerShiftsOut(layer=ref, shifts=[ShiftOut.of(s, names, layer_names) for s in shifts])
-                  for ref, shifts in zip(refs, per_layer, strict=False)]
+        layers = [LayerShiftsOut(layer=NamedRef(id=ls.layer_id, name=ls.name),
+                                 shifts=[ShiftOut.of(s, names, layer_names) for s in ls.shifts])
+                  for ls in found.layers]
     return ShiftsOut(schedule=NamedRef(id=schedule.id, name=schedule.name), from_=window.start, until=window.end,
-                     shifts=[ShiftOut.of(s, names, layer_names) for s in final], layers=layers)
+                     shifts=[ShiftOut.of(s, names, layer_names) for s in found.final], layers=layers)
 
 
 def _on_call_out(session: Session, schedule: Schedule, at: datetime, answer: OnCallAnswer) -> OnCallOut:
@@ -179,19 +173,15 @@ def on_call_everywhere(
 ) -> OnCallEverywhere:
     """Who is on call at `at` in every schedule, and who each level of every escalation policy would page."""
     moment = at or state.clock.now()
-    schedules = service.list_schedules(session, user)
-    answers = oncall.answers(session, schedules, moment)
-    policies = []
-    for policy in escalation.list_policies(session, user):
-        levels = []
-        for index in range(len(policy.levels)):
-            paged = escalation_engine.users_for_level(session, policy, index, moment)
-            levels.append(PolicyLevelOnCall(level=index + 1, users=[UserRef(id=u.id, name=u.name)
-                                                                   for u in paged.users]))
-        policies.append(PolicyOnCall(policy=NamedRef(id=policy.id, name=policy.name), levels=levels))
+    found = overview.on_call_overview(session, user, moment)
+    policies = [PolicyOnCall(policy=NamedRef(id=p.policy.id, name=p.policy.name),
+                             levels=[PolicyLevelOnCall(level=lv.level, users=[UserRef(id=u.id, name=u.name)
+                                                                              for u in lv.users])
+                                     for lv in p.levels])
+                for p in found.policies]
     return OnCallEverywhere(
         at=moment,
-        schedules=[_on_call_out(session, s, moment, answers[s.id]) for s in schedules],
+        schedules=[_on_call_out(session, s.schedule, moment, s.answer) for s in found.schedules],
         escalation_policies=policies,
     )
 
@@ -206,18 +196,13 @@ def _created(session: Session, schedule: Schedule, result: oncall.OverrideResult
                            replaced=[ShiftOut.of(s, names, layer_names) for s in result.replaced])
 
 
-def _replan(session: Session, state: State, schedule: Schedule, result: oncall.OverrideResult) -> None:
-    reminders.plan(session, state.clock, {result.override.user_id} | {s.user_id for s in result.replaced})
-
-
 @router.post("/schedules/{schedule_id}/overrides", status_code=201, response_model=OverrideCreated, tags=TAG)
 def create_override(schedule_id: PathId, body: OverrideIn, session: DbSession, user: CurrentUser,
                     state: State) -> OverrideCreated:
     """Put a user on call for a range. Overrides it overlaps are trimmed, split or removed; the answer says
     who was on call there before."""
     schedule = service.get_visible_schedule(session, user, schedule_id, for_update=True)
-    result = oncall.create_override(session, state.clock, user, schedule, body.user.id, body.start, body.end)
-    _replan(session, state, schedule, result)
+    result = changes.add_override(session, state.clock, user, schedule, body.user.id, body.start, body.end)
     return _created(session, schedule, result)
 
 
@@ -239,10 +224,7 @@ def delete_override(schedule_id: PathId, override_id: PathId, session: DbSession
     """Remove an override: the computed shifts apply again in its range."""
     schedule = service.get_visible_schedule(session, user, schedule_id, for_update=True)
     override: ScheduleOverride = oncall.get_override(session, schedule, override_id)
-    window = Window(override.start, override.end)
-    oncall.delete_override(session, user, schedule, override)
-    affected = {override.user_id} | {s.user_id for s in oncall.shifts(session, schedule, window)}
-    reminders.plan(session, state.clock, affected)
+    changes.remove_override(session, state.clock, user, schedule, override)
     return Response(status_code=204)
 
 
@@ -252,8 +234,7 @@ def take_on_call(schedule_id: PathId, session: DbSession, user: CurrentUser, sta
     """Go on call myself: from `start` (now) until `end` (the end of the current shift)."""
     schedule = service.get_visible_schedule(session, user, schedule_id, for_update=True)
     body = body or TakeIn()
-    result = oncall.take(session, state.clock, user, schedule, body.start, body.end)
-    _replan(session, state, schedule, result)
+    result = changes.take(session, state.clock, user, schedule, body.start, body.end)
     return _created(session, schedule, result)
 
 
@@ -262,10 +243,7 @@ def take_on_call(schedule_id: PathId, session: DbSession, user: CurrentUser, sta
 
 def _feed_out(session: Session, feed: CalendarFeed, state: State, token: str | None = None) -> CalendarFeedOut:
     schedule = session.get(Schedule, feed.schedule_id) if feed.schedule_id else None
-    url = None
-    if token is not None:
-        path = f"/api/schedules/{feed.schedule_id}/ical" if feed.schedule_id else "/api/users/me/shifts/ical"
-        url = f"{state.settings.base_url}{path}?token={token}"
+    url = ical.feed_url(state.settings.base_url, feed, token) if token is not None else None
     return CalendarFeedOut(id=feed.id, schedule=NamedRef(id=schedule.id, name=schedule.name) if schedule else None,
                            token_hint=feed.token_hint, created_at=feed.created_at, last_used_at=feed.last_used_at,
                            url=url)
@@ -286,7 +264,7 @@ def list_feeds(session: DbSession, user: CurrentUser, state: State) -> list[Cale
 
 @router.delete("/calendar-feeds/{feed_id}", status_code=204, tags=TAG)
 def revoke_feed(feed_id: PathId, session: DbSession, user: CurrentUser) -> Response:
-    session.delete(ical.get_own_feed(session, user, feed_id))
+    ical.revoke_feed(session, user, feed_id)
     return Response(status_code=204)
 
 

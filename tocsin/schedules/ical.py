@@ -82,6 +82,12 @@ def create_feed(session: Session, clock: Clock, user: User, schedule: Schedule |
     return feed, token
 
 
+def feed_url(base_url: str, feed: CalendarFeed, token: str) -> str:
+    """The secret address calendar apps subscribe to (known only when the feed is made)."""
+    path = f"/api/schedules/{feed.schedule_id}/ical" if feed.schedule_id else "/api/users/me/shifts/ical"
+    return f"{base_url}{path}?token={token}"
+
+
 def list_feeds(session: Session, user: User) -> list[CalendarFeed]:
     return list(session.scalars(select(CalendarFeed).where(CalendarFeed.user_id == user.id).order_by(CalendarFeed.id)))
 
@@ -91,6 +97,11 @@ def get_own_feed(session: Session, user: User, feed_id: int) -> CalendarFeed:
     if feed is None or feed.user_id != user.id:
         raise not_found("calendar feed")
     return feed
+
+
+def revoke_feed(session: Session, user: User, feed_id: int) -> None:
+    session.delete(get_own_feed(session, user, feed_id))
+    session.flush()
 
 
 def feed_for_token(session: Session, clock: Clock, token: str, *, schedule_id: int | None) -> tuple[CalendarFeed, User]:

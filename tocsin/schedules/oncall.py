@@ -17,10 +17,33 @@ from tocsin.schedules.compose import ON_CALL_HORIZON, final_shifts, on_call_answ
 from tocsin.schedules.definitions import OnCallAnswer, Override, Shift, Window
 from tocsin.schedules.models import Schedule, ScheduleOverride
 from tocsin.schedules.overrides import plan_override
+from tocsin.schedules.rotation import layer_shifts
 
 
 def shifts(session: Session, schedule: Schedule, window: Window) -> list[Shift]:
     return final_shifts(service.definition(session, schedule, window), window)
+
+
+@dataclass(frozen=True)
+class LayerShifts:
+    layer_id: int  # 0 for the explicit shifts of a STATIC schedule
+    name: str
+    shifts: list[Shift]  # the layer's own shifts, before later layers and overrides
+
+
+@dataclass(frozen=True)
+class LayeredShifts:
+    final: list[Shift]
+    layers: list[LayerShifts]
+
+
+def layered_shifts(session: Session, schedule: Schedule, window: Window) -> LayeredShifts:
+    """The final shifts in the window and, layer by layer, what each layer alone would say."""
+    definition = service.definition(session, schedule, window)
+    refs = [(layer.id, layer.name) for layer in schedule.layers] or [(0, "Shifts")]
+    per_layer = [layer_shifts(layer, definition.timezone, window) for layer in definition.layers]
+    return LayeredShifts(final_shifts(definition, window),
+                         [LayerShifts(i, name, s) for (i, name), s in zip(refs, per_layer, strict=False)])
 
 
 def answer(session: Session, schedule: Schedule, at: datetime) -> OnCallAnswer:
@@ -47,6 +70,21 @@ def user_shifts(session: Session, user_id: int, window: Window) -> list[UserShif
         schedule = next(s for s in schedules if s.id == schedule_id)
         found.extend(UserShift(schedule, s) for s in final_shifts(definition, window) if s.user_id == user_id)
     return sorted(found, key=lambda us: (us.shift.start, us.schedule.id))
+
+
+def stretches(items: list[UserShift]) -> list[UserShift]:
+    """Pieces of one schedule that follow each other without a gap (a layer shift, then an override) are
+    one stretch on call, as a person sees it."""
+    result: list[UserShift] = []
+    for item in items:
+        before = next((i for i in range(len(result) - 1, -1, -1) if result[i].schedule.id == item.schedule.id), None)
+        if before is not None and result[before].shift.end == item.shift.start:
+            joined = result[before].shift
+            result[before] = UserShift(item.schedule, Shift(joined.user_id, joined.start, item.shift.end,
+                                                             joined.source, joined.override_id))
+        else:
+            result.append(item)
+    return result
 
 
 class Directory:

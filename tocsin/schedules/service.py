@@ -89,6 +89,15 @@ def allowed_on(session: Session, schedule: Schedule, user_id: int) -> User:
     return user
 
 
+def allowed_users(session: Session, schedule: Schedule) -> list[User]:
+    """Everyone `allowed_on` accepts for the schedule, by name."""
+    query = select(User).order_by(User.name, User.id)
+    if schedule.teams:
+        members = select(TeamMember.user_id).where(TeamMember.team_id.in_(schedule.team_ids))
+        query = query.where(User.id.in_(members))
+    return list(session.scalars(query))
+
+
 def check_range(start: datetime, end: datetime, *, what: str = "range") -> Window:
     if end <= start:
         raise Problem(400, f"the {what} must end after it starts", slug="invalid-range", field="end")

@@ -7,7 +7,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from tocsin.web import pwa
-from tocsin.web.pages import admin, alerts, policies, profile, session, sources
+from tocsin.web.pages import admin, alerts, coverage, heartbeats, oncall, policies, profile, session, shifts, sources
 from tocsin.web.render import STATIC
 
 
@@ -23,7 +23,7 @@ class VersionedStatic(StaticFiles):
 
 
 def install(app: FastAPI) -> None:
-    for module in (session, alerts, policies, sources, profile, admin):
+    for module in (session, alerts, oncall, shifts, coverage, policies, sources, heartbeats, profile, admin):
         app.include_router(module.router)
     app.include_router(pwa.router)
     app.mount("/static", VersionedStatic(directory=STATIC), name="static")

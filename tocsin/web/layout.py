@@ -21,7 +21,7 @@ def context(request: Request, user: User | None, **extra: Any) -> dict[str, Any]
 
 def page(request: Request, session: Session, user: User, template: str, *, title: str, active: str,
          status: int = 200, **extra: Any) -> HTMLResponse:
-    ctx = context(request, user, title=title, nav=nav.build(session, user, active), **extra)
+    ctx = context(request, user, title=title, nav=nav.build(session, app_state(request).clock, user, active), **extra)
     return render.html(request, template, ctx, status=status)
 
 

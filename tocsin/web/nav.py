@@ -1,8 +1,8 @@
 """The app's navigation: one list of places, shown as the phone's tab bar (primary ones), the menu sheet,
 and the desktop sidebar.
 
-Other packages add their pages with `register` (e.g. "On call" and "Shifts" as primary tabs, or
-"Coverage requests" with an urgent badge, which also shows as a red dot on the menu button).
+An item with an urgent badge ("Coverage requests": requests waiting for my answer) also shows as a red
+dot on the menu button. Other packages add their pages with `register`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from tocsin.alerts import service as alerts
 from tocsin.auth.models import User
+from tocsin.clock import Clock
+from tocsin.coverage import service as coverage
 
 
 def _everyone(_user: User) -> bool:
@@ -30,7 +32,7 @@ class NavItem:
     primary: bool = False  # also in the phone's bottom tab bar
     section: str = "main"  # main | settings | admin
     visible: Callable[[User], bool] = _everyone
-    badge: Callable[[Session, User], int] | None = None
+    badge: Callable[[Session, Clock, User], int] | None = None
     urgent: bool = False  # a red badge that also marks the menu button
 
 
@@ -54,14 +56,23 @@ class Navigation:
         return [link for link in self.links if link.item.primary]
 
 
-def _pending_alerts(session: Session, user: User) -> int:
+def _pending_alerts(session: Session, _clock: Clock, user: User) -> int:
     return alerts.count_alerts(session, user, alerts.AlertFilter(states=("PENDING",)))
+
+
+def _coverage_waiting(session: Session, clock: Clock, user: User) -> int:
+    received, _sent = coverage.counts(session, clock, user)
+    return received
 
 
 ITEMS: list[NavItem] = [
     NavItem("alerts", "Alerts", "/alerts", "bell", primary=True, badge=_pending_alerts),
+    NavItem("oncall", "On call", "/on-call", "radio", primary=True),
+    NavItem("shifts", "My shifts", "/shifts", "calendar", "Shifts", primary=True),
+    NavItem("coverage", "Coverage requests", "/coverage-requests", "swap", badge=_coverage_waiting, urgent=True),
     NavItem("policies", "Escalation policies", "/escalation-policies", "layers", "Policies", primary=True),
-    NavItem("sources", "Alert sources", "/alert-sources", "plug", "Sources", primary=True),
+    NavItem("sources", "Alert sources", "/alert-sources", "plug", "Sources"),
+    NavItem("heartbeats", "Heartbeat monitors", "/heartbeats", "pulse"),
     NavItem("profile", "Profile", "/profile", "user", primary=True, section="settings"),
     NavItem("api-keys", "API keys", "/api-keys", "key", section="settings"),
     NavItem("teams", "Teams", "/admin/teams", "users", section="admin"),
@@ -80,11 +91,11 @@ def register(item: NavItem, *, before: str | None = None) -> None:
         ITEMS.append(item)
 
 
-def build(session: Session, user: User, active: str) -> Navigation:
+def build(session: Session, clock: Clock, user: User, active: str) -> Navigation:
     links = []
     for item in ITEMS:
         if not item.visible(user):
             continue
-        count = item.badge(session, user) if item.badge else 0
+        count = item.badge(session, clock, user) if item.badge else 0
         links.append(NavLink(item, count, item.key == active))
     return Navigation(links, sum(link.count for link in links if link.item.urgent))

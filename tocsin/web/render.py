@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from jinja2.runtime import Context
 
 from tocsin.timezones import is_valid_timezone
+from tocsin.web import times
 
 PACKAGE = Path(__file__).parent
 TEMPLATES = PACKAGE / "templates"
@@ -68,6 +69,23 @@ def when(context: Context, moment: datetime | None) -> str:
 
 
 @pass_context
+def span(context: Context, start: datetime, end: datetime, tz_name: str | None = None, under_day: bool = False) -> str:
+    """A shift's times in the reader's zone (or in `tz_name`, someone else's)."""
+    return times.span(start, end, zone(tz_name or context.get("tz")), context["now"], under_day=under_day)
+
+
+def nobreak(text: str) -> str:
+    """A time range that wraps only at its dash, never inside 'Tue 3 Mar, 10:00'."""
+    dash = f" {times.DASH} "
+    return dash.join(part.replace(" ", "\u00a0") for part in text.split(dash))
+
+
+@pass_context
+def until(context: Context, moment: datetime | None) -> str:
+    return times.until(moment, context["now"]) if moment else ""
+
+
+@pass_context
 def ago(context: Context, moment: datetime | None) -> str:
     if moment is None:
         return ""
@@ -105,7 +123,7 @@ def _environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.globals["asset"] = asset
     env.filters.update(when=when, ago=ago, minutes=minutes, iso=iso, safe_url=safe_url, safe_image=safe_image,
-                       title_case=title_case)
+                       title_case=title_case, span=span, until=until, nobreak=nobreak)
     return env
 
 

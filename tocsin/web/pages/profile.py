@@ -1,4 +1,5 @@
-"""Profile: name and time zone, contact methods with "send test", notification rules, push on this device."""
+"""Profile: name and time zone, contact methods with "send test", notification rules, push on this device,
+calendar (iCal) links and the on-call shift reminder."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ from tocsin.notifications import contact_methods
 from tocsin.notifications.models import Channel
 from tocsin.notifications.rules import RuleStep, rules_for, set_rules
 from tocsin.notifications.schemas import MANUAL_CHANNELS, ContactMethodIn, NotificationRulesIo
+from tocsin.schedules import ical, reminders
+from tocsin.schedules import service as schedules
+from tocsin.schedules.models import CalendarFeed
+from tocsin.schedules.schemas import ShiftReminderIo
 from tocsin.schemas import PathId
 from tocsin.web import forms
 from tocsin.web.layout import page, toast
@@ -43,10 +48,27 @@ def _zones_for(user: User) -> list[str]:
     return zones if user.timezone in zones else [user.timezone, *zones]
 
 
+REMINDER_CHOICES = ((15, "15 minutes"), (30, "30 minutes"), (60, "1 hour"), (120, "2 hours"), (720, "12 hours"),
+                    (1440, "1 day"))
+
+
+def _feeds(session: Session, user: User) -> list[tuple[CalendarFeed, str]]:
+    """My calendar feeds, each with what it shows."""
+    found = ical.list_feeds(session, user)
+    names = {s.id: s.name for s in schedules.list_schedules(session, user)}
+    return [(f, names.get(f.schedule_id, "a schedule") if f.schedule_id else "My shifts") for f in found]
+
+
 def _page(request: Request, session: Session, user: User, *, error: str | None = None, section: str | None = None,
-          status: int = 200) -> Response:
+          status: int = 200, new_feed_url: str | None = None) -> Response:
     rules = {p.value: rules_for(session, user.id, p) for p in Priority}
+    reminder = reminders.get_reminder(session, user.id)
+    choices = list(REMINDER_CHOICES)
+    if reminder is not None and reminder not in dict(choices):
+        choices.append((reminder, f"{reminder} minutes"))
     return page(request, session, user, "profile/index.html", title="Profile", active="profile",
+                feeds=_feeds(session, user), schedules=schedules.list_schedules(session, user),
+                new_feed_url=new_feed_url, reminder=reminder, reminder_choices=sorted(choices),
                 methods=contact_methods.list_own(session, user), rules=rules, blank_rows=BLANK_RULE_ROWS,
                 channels=[(c.value, CHANNEL_NAMES[c]) for c in Channel],
                 manual_channels=[(c.value, CHANNEL_NAMES[c]) for c in Channel if c in MANUAL_CHANNELS],
@@ -116,3 +138,35 @@ def save_rules(request: Request, session: DbSession, user: WebUser, form: forms.
     set_rules(session, user.id, Priority.HIGH, [RuleStep(s.channel, s.delay_min) for s in body.high])
     set_rules(session, user.id, Priority.LOW, [RuleStep(s.channel, s.delay_min) for s in body.low])
     return redirect(request, "/profile#rules")
+
+
+@router.post("/profile/calendar-feeds")
+def create_calendar_feed(request: Request, session: DbSession, user: WebUser, state: State,
+                         form: forms.Form) -> Response:
+    """A secret iCal address for my shifts or a schedule (as POST /api/calendar-feeds); shown this once."""
+    choice = forms.text(form, "schedule")
+    schedule = None
+    if choice:
+        if not choice.isdigit() or len(choice) > 15:
+            return _page(request, session, user, error="Calendar: pick a schedule", section="calendar", status=400)
+        schedule = schedules.get_visible_schedule(session, user, int(choice))
+    feed, token = ical.create_feed(session, state.clock, user, schedule)
+    return _page(request, session, user, new_feed_url=ical.feed_url(state.settings.base_url, feed, token))
+
+
+@router.post("/profile/calendar-feeds/{feed_id}/revoke")
+def revoke_calendar_feed(request: Request, session: DbSession, user: WebUser, feed_id: PathId) -> Response:
+    ical.revoke_feed(session, user, feed_id)
+    return redirect(request, "/profile#calendar")
+
+
+@router.post("/profile/shift-reminder")
+def save_shift_reminder(request: Request, session: DbSession, user: WebUser, state: State,
+                        form: forms.Form) -> Response:
+    try:
+        body = forms.parse(ShiftReminderIo, {"minutesBefore": forms.optional(form, "minutes_before")},
+                           {"minutesBefore": "Remind me"})
+    except Problem as problem:
+        return _page(request, session, user, error=problem.detail, section="reminder", status=problem.status)
+    reminders.set_reminder(session, state.clock, user, body.minutes_before)
+    return redirect(request, "/profile#reminder")
