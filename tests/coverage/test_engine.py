@@ -125,3 +125,18 @@ def test_two_receivers_accepting_at_once_one_wins(client: TestClient, crew: Crew
     assert on_call(client, admin, crew.schedule, "03-04T13:00") == winner.name
     overrides = client.get(f"/api/schedules/{crew.schedule['id']}/overrides", headers=admin.headers).json()
     assert [o["user"]["name"] for o in overrides] == [winner.name]
+
+
+def test_accepting_moves_the_receivers_shift_reminder(client: TestClient, crew: Crew, clock: FrozenClock,
+                                                      worker: Worker, smtp_server: SmtpHandler) -> None:
+    assert client.put("/api/users/me/shift-reminder", headers=crew.bob.headers,
+                      json={"minutesBefore": 30}).status_code == 200
+    after(clock, worker, hours=23, minutes=30)  # Tuesday 08:30: Bob's own shift starts in 30 minutes
+    assert mails(smtp_server) == [(crew.bob.email, "On call in 30 min: Primary")]
+    after(clock, worker, hours=2)  # Bob's next reminder now waits for Thursday
+    request = made(client, crew.alice, crew.bob, shift(crew.schedule, "03-04T12:00", "03-04T14:00"))
+    act(client, crew.bob, request, "accept")
+    worker.run_until_idle()
+    mails(smtp_server)
+    after(clock, worker, hours=25)  # Wednesday 11:30
+    assert mails(smtp_server) == [(crew.bob.email, "On call in 30 min: Primary")]

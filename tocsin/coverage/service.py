@@ -22,7 +22,7 @@ from tocsin.coverage.models import (
 )
 from tocsin.db import lock_key
 from tocsin.errors import Problem, forbidden, not_found
-from tocsin.schedules import oncall
+from tocsin.schedules import changes, oncall
 from tocsin.schedules import service as schedules
 from tocsin.schedules.definitions import Window
 from tocsin.schedules.models import Schedule
@@ -276,7 +276,7 @@ def accept(session: Session, clock: Clock, user: User, request: CoverageRequest)
                           slug="schedule-changed", extra={"shift": index + 1, "schedule": schedule.id})
         plans.append((schedule, window))
     for schedule, window in plans:
-        oncall.place_override(session, clock, schedule, user.id, window, created_by=user.id)
+        changes.hand_over(session, clock, schedule, user.id, window, created_by=user.id)
     _change(request, clock, CoverageState.ACCEPTED, user)
     mine.state, mine.acted_at = CoverageState.ACCEPTED.value, now
     _record(session, clock, request, user, CoverageAction.ACCEPTED)

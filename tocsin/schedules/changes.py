@@ -38,3 +38,11 @@ def take(session: Session, clock: Clock, actor: User, schedule: Schedule, start:
     result = oncall.take(session, clock, actor, schedule, start, end)
     _replan(session, clock, result)
     return result
+
+
+def hand_over(session: Session, clock: Clock, schedule: Schedule, user_id: int, window: Window, *,
+              created_by: int | None) -> oncall.OverrideResult:
+    """An override someone agreed to (a coverage request): no permission check, reminders re-planned."""
+    result = oncall.place_override(session, clock, schedule, user_id, window, created_by=created_by)
+    _replan(session, clock, result)
+    return result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, not_, or_, select, true
 from sqlalchemy.orm import Session
 
-from tocsin.auth.models import Team, TeamMember, User
+from tocsin.auth.models import TeamMember, User
 from tocsin.auth.service import can_configure, owner_teams
 from tocsin.clock import Clock
 from tocsin.errors import Problem, forbidden, not_found
@@ -254,14 +254,3 @@ def schedules_of_user(session: Session, user_id: int, window: Window) -> list[Sc
     in_override = select(ScheduleOverride.schedule_id).where(ScheduleOverride.user_id == user_id, overlapping(window))
     query = select(Schedule).where(Schedule.id.in_(in_layer.union(in_static, in_override))).order_by(Schedule.id)
     return list(session.scalars(query))
-
-
-def teammates(session: Session, team_ids: Iterable[int]) -> set[int]:
-    ids = list(team_ids)
-    if not ids:
-        return set()
-    return set(session.scalars(select(TeamMember.user_id).where(TeamMember.team_id.in_(ids))))
-
-
-def team_names(session: Session, team_ids: Iterable[int]) -> list[str]:
-    return list(session.scalars(select(Team.name).where(Team.id.in_(list(team_ids)))))
