@@ -245,6 +245,7 @@ INTEGRATION = Integration(
     name="Honeybadger",
     parse=parse,
     validate_settings=validate,
+    secret_settings=("token",),
     logo_svg=LOGO,
     category="error tracking",
     setup_steps=(

@@ -10,8 +10,8 @@ The Agent's ``custom_sender()`` from the setup steps posts ``source: "netdata-ag
 - States and priority: Cloud ``severity`` critical → ALERT HIGH, warning → ALERT LOW, clear → RESOLVE;
   reachability ``reachable`` false → ALERT HIGH, true → RESOLVE; Agent ``status`` CRITICAL → ALERT HIGH,
   WARNING → ALERT LOW, CLEAR and REMOVED → RESOLVE, other statuses → no event. Netdata has no acknowledge.
-- The Cloud "Test" is a test. Netdata Cloud then asks for the ``token`` of that test payload: it is in the
-  request recorded for the test (the alert source's inbound events).
+- The Cloud "Test" is a test. Netdata Cloud then asks for the ``token`` of that test payload: the test's note
+  carries it, so it shows in the answer and in the test recorded among the alert source's inbound events.
 """
 
 from __future__ import annotations
@@ -55,8 +55,10 @@ def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
         return _cloud_alert(body, alert)
     if isinstance(body.get("status"), dict) and "host" in body:
         return Parsed(events=[_reachability(body)])
-    if _text(body.get("token")):
-        return Parsed(test=True)
+    token = _text(body.get("token"))
+    if token:
+        return Parsed(test=True, note=f"Netdata Cloud test notification; paste this verification token into "
+                                      f"Netdata Cloud: {token}")
     raise BadPayload("not a Netdata notification: expected 'alert' (Cloud alert), 'host' and 'status' (Cloud "
                      "reachability), 'token' (Cloud test) or 'alarm_id' (Agent custom sender)", field="body")
 
@@ -186,8 +188,8 @@ INTEGRATION = Integration(
     setup_steps=(
         "Netdata Cloud (paid plan): Space settings → Alerts & Notifications → Add configuration → Webhook. "
         "Webhook URL: {url}, authentication none; choose the rooms and notification types.",
-        "Press 'Test', open this alert source's recorded test request and paste its 'token' into the Verification "
-        "field in Netdata Cloud, then save.",
+        "Press 'Test', then open this alert source's inbound events: the recorded test says the verification "
+        "token; paste it into the Verification field in Netdata Cloud and save.",
         "Critical pages (HIGH), warning opens a LOW alert, clear resolves; an unreachable node pages until it is "
         "reachable again.",
         "Netdata Agent without Cloud: run 'sudo ./edit-config health_alarm_notify.conf', set SEND_CUSTOM=\"YES\" "

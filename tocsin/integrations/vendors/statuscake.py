@@ -119,6 +119,8 @@ INTEGRATION = Integration(
     name="StatusCake",
     parse=parse,
     validate_settings=validate,
+    # Only the derived token is stored; apiKey is masked too should a client send it back.
+    secret_settings=("token", "apiKey"),
     logo_svg=LOGO,
     category="monitoring",
     setup_steps=(
