@@ -18,6 +18,7 @@ from tocsin.alerts.models import Alert, InboundEvent
 from tocsin.app import create_app
 from tocsin.clock import FrozenClock
 from tocsin.db import Database
+from tocsin.integrations import source_settings
 from tocsin.integrations.vendors.statuscake import expected_token
 from tocsin.settings import Settings
 
@@ -251,14 +252,35 @@ def test_catalog_lists_every_type_for_signed_in_users(client: TestClient, respon
     problem(client.get("/api/integrations"), 401)
     entries = client.get("/api/integrations", headers=responder.headers).json()
     by_type = {e["type"]: e for e in entries}
-    assert {"API", "PROMETHEUS", "GRAFANA", "GRAFANA_ONCALL", "PAGERDUTY_V1", "GOALERT", "GENERIC_JSON", "SENTRY",
-            "AWS_CLOUDWATCH", "OPSGENIE"} <= set(by_type)
+    assert [e["type"] for e in entries][:3] == ["API", "EMAIL", "HEARTBEAT"]
+    assert set(by_type) == source_settings.known_types() and len(entries) >= 25
     prometheus = by_type["PROMETHEUS"]
     assert prometheus["url"] == "http://testserver/api/integrations/{integrationKey}"
     assert prometheus["logoSvg"].startswith("<svg") and prometheus["name"] == "Prometheus Alertmanager"
-    assert any(prometheus["url"] in step for step in prometheus["setupSteps"])
     assert by_type["OPSGENIE"]["url"] == "http://testserver"
-    assert all(e["setupSteps"] and e["category"] for e in entries)
+    assert by_type["API"]["url"] == "http://testserver/api/events/{integrationKey}"
+    assert by_type["EMAIL"]["url"] == "{integrationKey}@alerts.localhost"
+    assert by_type["HEARTBEAT"]["url"] == "http://testserver/api/heartbeats/{pingKey}"
+    assert by_type["HEARTBEAT"]["keyPlaceholder"] == "{pingKey}"
+    assert any("curl" in step and by_type["HEARTBEAT"]["url"] in step for step in by_type["HEARTBEAT"]["setupSteps"])
+    for entry in entries:
+        assert entry["name"].strip() and entry["category"].strip(), entry["type"]
+        assert entry["keyPlaceholder"] in entry["url"] or entry["type"] == "OPSGENIE", entry["type"]
+        assert any(entry["url"] in step for step in entry["setupSteps"]), f"{entry['type']}: no step names the URL"
+        assert all(step.strip() and "{url}" not in step for step in entry["setupSteps"]), entry["type"]
+        logo = entry["logoSvg"]
+        assert logo is None or (logo.startswith("<svg") and logo.endswith("</svg>") and len(logo) < 2000
+                                and "<script" not in logo.lower()), entry["type"]
+
+
+def test_the_email_address_is_answered_for_email_sources(client: TestClient, admin: Actor, team: int) -> None:
+    source = make_source(client, admin, team, "EMAIL")
+    assert source["integrationEmail"] == f"{source['integrationKey']}@alerts.localhost"
+    assert source["integrationUrl"] is None
+    rotated = client.post(f"/api/alert-sources/{source['id']}/rotate-key", headers=admin.headers).json()
+    assert rotated["integrationEmail"] == f"{rotated['integrationKey']}@alerts.localhost"
+    assert client.get(f"/api/alert-sources/{source['id']}", headers=admin.headers).json()["integrationEmail"] is None
+    assert make_source(client, admin, team, "PROMETHEUS")["integrationEmail"] is None
 
 
 def test_events_of_one_request_count_against_the_rate_limit_together(db: Database, clock: FrozenClock,
