@@ -17,7 +17,7 @@ from tocsin.alerts.events import Comment, Event
 from tocsin.alerts.models import EventType, Priority
 from tocsin.errors import Problem
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
-from tocsin.integrations.common import first_text, links, obj, required_object, text
+from tocsin.integrations.vendor_values import first_text, links, obj, required_object, text
 
 ISSUE_ACTIONS = {"created": EventType.ALERT, "unresolved": EventType.ALERT, "resolved": EventType.RESOLVE,
                  "archived": EventType.RESOLVE, "ignored": EventType.RESOLVE, "assigned": EventType.COMMENT}
