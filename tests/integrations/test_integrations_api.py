@@ -19,6 +19,7 @@ from tocsin.app import create_app
 from tocsin.clock import FrozenClock
 from tocsin.db import Database
 from tocsin.integrations import source_settings
+from tocsin.integrations.catalog import CATEGORIES
 from tocsin.integrations.vendors.statuscake import expected_token
 from tocsin.settings import Settings
 
@@ -264,7 +265,7 @@ def test_catalog_lists_every_type_for_signed_in_users(client: TestClient, respon
     assert by_type["HEARTBEAT"]["keyPlaceholder"] == "{pingKey}"
     assert any("curl" in step and by_type["HEARTBEAT"]["url"] in step for step in by_type["HEARTBEAT"]["setupSteps"])
     for entry in entries:
-        assert entry["name"].strip() and entry["category"].strip(), entry["type"]
+        assert entry["name"].strip() and entry["category"] in CATEGORIES, entry["type"]
         assert entry["keyPlaceholder"] in entry["url"] or entry["type"] == "OPSGENIE", entry["type"]
         assert any(entry["url"] in step for step in entry["setupSteps"]), f"{entry['type']}: no step names the URL"
         assert all(step.strip() and "{url}" not in step for step in entry["setupSteps"]), entry["type"]

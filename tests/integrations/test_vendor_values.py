@@ -47,7 +47,8 @@ def test_ident_takes_whole_numbers_and_text(value: object, expected: str | None)
 
 
 def test_text_reads_scalars() -> None:
-    assert [text(v) for v in (" x ", 3, 2.5, False, None, [], "")] == ["x", "3", "2.5", "false", None, None, None]
+    values: list[object] = [" x ", 3, 2.5, False, None, [], ""]
+    assert [text(v) for v in values] == ["x", "3", "2.5", "false", None, None, None]
 
 
 def test_links_keep_http_addresses_once() -> None:

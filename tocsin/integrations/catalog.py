@@ -16,6 +16,9 @@ PING_KEY_PLACEHOLDER = "{pingKey}"
 # Setup steps write "{url}" where the entry's URL (or address) goes.
 URL_PLACEHOLDER = "{url}"
 HEARTBEAT_PATH = "/api/heartbeats/"
+# What the picker groups types by; every integration's category is one of these.
+CATEGORIES = ("generic", "monitoring", "cloud", "error tracking", "log management", "incident management",
+              "compatibility")
 
 
 @dataclass(frozen=True)

@@ -118,4 +118,4 @@ def test_a_numeric_site_id_keys_like_its_text() -> None:
     text_key = parse(json_request(body), {}).events[0].alert_key
     body["site"]["id"] = 4242
     assert parse(json_request(body), {}).events[0].alert_key == "site:4242"
-    assert text_key.startswith("site:")
+    assert text_key is not None and text_key.startswith("site:")
