@@ -24,9 +24,10 @@ run: setup
 
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends >/dev/null
 
-# Real clients some tests drive (skipped with a reason when missing): installed where apt-get runs as root.
+# Real programs some tests drive, from Debian (the browser tests use Debian's chromium, never Playwright's own
+# browsers). Installed where apt-get runs as root; otherwise those tests skip and say why.
 test-deps:
-	@for tool in prometheus-alertmanager swaks; do command -v $$tool >/dev/null || \
+	@for tool in chromium prometheus-alertmanager swaks; do command -v $$tool >/dev/null || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	    { $(APT_INSTALL) $$tool || { apt-get update -q >/dev/null && $(APT_INSTALL) $$tool; }; }; } || \
 	  echo "$$tool is not installed: its tests will be skipped"; done

@@ -59,7 +59,7 @@ def layer_specs(index: int, users: list[int]) -> list[LayerSpec]:
 
 def pure_definition(index: int, users: list[int]) -> ScheduleDefinition:
     def restriction(doc: dict[str, Any]) -> Restriction:
-        return service._restriction(doc)
+        return service.restriction_of(doc)
 
     layers = tuple(
         RotationLayer(start=s.start, users=tuple(s.user_ids), unit=s.unit, length=s.length,

@@ -223,6 +223,10 @@ def test_demo_loads_once_and_prints_logins_and_an_integration_key(
         response = client.post("/api/events", json={"integrationKey": integration_key, "eventType": "ALERT",
                                                     "summary": "Disk full on db-1"})
         assert response.status_code == 202, response.text
+        assert login(client, DEMO_USERS[0].email, DEMO_USERS[0].password) == 200
+        on_call = client.get("/api/on-call").json()
+        assert [(s["schedule"]["name"], s["user"]["name"] if s["user"] else None)
+                for s in on_call["schedules"]] == [("Platform primary", "Alice Responder")]
 
     code, again, _err = run(capsys, "demo")
     assert code == 0

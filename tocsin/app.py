@@ -17,6 +17,9 @@ from tocsin.alerts import events_api
 from tocsin.alerts import jobs as alert_jobs
 from tocsin.auth import api as auth_api
 from tocsin.clock import Clock, SystemClock
+from tocsin.coverage import api as coverage_api
+from tocsin.coverage import notify as coverage_notify
+from tocsin.coverage import pages as coverage_pages
 from tocsin.db import Database
 from tocsin.deps import AppState
 from tocsin.engine.registry import JobRegistry
@@ -31,7 +34,7 @@ from tocsin.integrations import api as integrations_api
 from tocsin.integrations import opsgenie
 from tocsin.limits import BodyLimitMiddleware
 from tocsin.migrations import is_current
-from tocsin.notifications import action_pages, dispatch, push_api, twilio_webhooks
+from tocsin.notifications import action_api, action_pages, dispatch, push_api, twilio_webhooks
 from tocsin.notifications import api as notifications_api
 from tocsin.notifications.channels.base import Sender
 from tocsin.notifications.models import Channel
@@ -41,6 +44,7 @@ from tocsin.schedules import api as schedules_api
 from tocsin.schedules import reminders as shift_reminders
 from tocsin.schedules.oncall import Directory as ScheduleDirectory
 from tocsin.settings import Settings
+from tocsin.web.install import install as install_web_app
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +58,7 @@ def build_registry(settings: Settings, senders: Mapping[Channel, Sender] | None 
     heartbeats_service.register(registry)
     dispatch.register(registry)
     shift_reminders.register(registry)
+    coverage_notify.register(registry)
     # Escalation asks schedules who is on call through this directory (API and worker processes alike).
     set_schedule_directory(ScheduleDirectory())
     channels = build_senders(settings, db=db, clock=clock) if senders is None else senders
@@ -117,12 +122,16 @@ def create_app(
     app.include_router(notifications_api.router)
     app.include_router(push_api.router)
     app.include_router(action_pages.router)
+    app.include_router(action_api.router)
     app.include_router(twilio_webhooks.router)
     app.include_router(schedules_api.router)
+    app.include_router(coverage_api.router)
+    app.include_router(coverage_pages.router)
     app.include_router(heartbeats_api.router)
     app.include_router(integrations_api.router)
     app.include_router(opsgenie.router)
     openapi_bodies.install(app)
+    install_web_app(app)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

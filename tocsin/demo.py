@@ -1,8 +1,10 @@
-"""Demo data for a first look: an admin, three responders, two teams, an alert source."""
+"""Demo data for a first look: an admin, three responders, two teams, a schedule, a policy, an alert source."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from tocsin.alerts.sources import create_source
 from tocsin.auth import service as auth
@@ -11,6 +13,10 @@ from tocsin.clock import Clock
 from tocsin.db import Database
 from tocsin.escalation.models import TargetKind
 from tocsin.escalation.service import LevelSpec, PolicySpec, create_policy
+from tocsin.escalation.targets import set_schedule_directory
+from tocsin.schedules.definitions import ShiftUnit
+from tocsin.schedules.oncall import Directory
+from tocsin.schedules.service import LayerSpec, ScheduleSpec, create_schedule
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,7 @@ DEMO_USERS = (
 
 def load_demo(db: Database, clock: Clock, base_url: str) -> list[str]:
     """Create the demo data once; returns the lines to print."""
+    set_schedule_directory(Directory())  # the policy targets the demo schedule
     lines = ["Demo logins (email / password):"]
     lines += [f"  {u.email:<22} {u.password:<18} {u.role.value}" for u in DEMO_USERS]
     with db.session(write=True) as session:
@@ -47,9 +54,19 @@ def load_demo(db: Database, clock: Clock, base_url: str) -> list[str]:
         platform = auth.create_team(session, clock, "Platform", [(alice, TeamRole.ADMIN), (bob, TeamRole.MEMBER)])
         auth.create_team(session, clock, "Payments", [(carol, TeamRole.ADMIN), (bob, TeamRole.MEMBER)])
         admin = users[DEMO_USERS[0].email]
+        berlin = ZoneInfo("Europe/Berlin")
+        today = clock.now().astimezone(berlin).date()
+        monday = datetime.combine(today - timedelta(days=today.weekday()), time(9), tzinfo=berlin)
+        if monday > clock.now():
+            monday -= timedelta(weeks=1)  # the latest Monday 09:00: Alice is on call from the start
+        schedule = create_schedule(session, clock, admin, ScheduleSpec(
+            name="Platform primary", timezone="Europe/Berlin", team_ids=[platform.id],
+            layers=[LayerSpec("Weekly", monday, [alice, bob], ShiftUnit.WEEKS, 1)],
+        ))
         policy = create_policy(session, clock, admin, PolicySpec(
             name="Platform on-call",
-            levels=[LevelSpec(15, [(TargetKind.USER, alice)]), LevelSpec(30, [(TargetKind.TEAM, platform.id)])],
+            levels=[LevelSpec(15, [(TargetKind.SCHEDULE, schedule.id)]),
+                    LevelSpec(30, [(TargetKind.TEAM, platform.id)])],
             repeating=True, repeat_times=1, fallback_user_id=None, team_ids=[platform.id],
         ))
         source, key = create_source(
@@ -59,7 +76,8 @@ def load_demo(db: Database, clock: Clock, base_url: str) -> list[str]:
     return [
         *lines,
         f"Alert source '{source.name}' (team Platform), integration key: {key}",
-        "It pages Alice, then after 15 minutes the whole Platform team (policy 'Platform on-call').",
+        "It pages whoever is on call in 'Platform primary' (Alice and Bob, weekly from Monday 09:00 Berlin),",
+        "then after 15 minutes the whole Platform team (policy 'Platform on-call').",
         "Send it an event:",
         f"  curl -X POST {base_url}/api/events -H 'Content-Type: application/json' \\",
         f"    -d '{{\"integrationKey\": \"{key}\", \"eventType\": \"ALERT\", \"summary\": \"Disk full on db-1\"}}'",

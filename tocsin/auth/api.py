@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy import select
 
-from tocsin.auth import service
-from tocsin.auth.models import Role, User
+from tocsin.auth import service, web_login
 from tocsin.auth.schemas import (
     ApiKeyCreated,
     ApiKeyIn,
@@ -22,8 +20,8 @@ from tocsin.auth.schemas import (
     UserUpdate,
 )
 from tocsin.auth.security import verify_password
-from tocsin.deps import SESSION_COOKIE, AdminUser, CurrentUser, DbSession, State
-from tocsin.errors import Problem, conflict, forbidden
+from tocsin.deps import AdminUser, CurrentUser, DbSession, State
+from tocsin.errors import Problem
 from tocsin.schemas import PathId
 
 router = APIRouter(prefix="/api")
@@ -37,36 +35,15 @@ def login(body: LoginIn, request: Request, response: Response, session: DbSessio
     """Open a web session: sets an HttpOnly, SameSite=Lax session cookie (Secure over https).
 
     Attempts are rate limited per email and per client address (429 with Retry-After)."""
-    client = request.client.host if request.client else "unknown"
-    state.login_limiter.check(f"ip:{client}", "login attempts from this address")
-    state.login_limiter.check(f"email:{service.normalize_email(body.email)}", "login attempts for this account")
-    user = service.authenticate(session, body.email, body.password)
-    if user is None:
-        raise Problem(401, "wrong email or password", slug="login-failed")
-    token = service.open_login_session(session, state.clock, user, state.settings.session_days)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=state.settings.session_days * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=state.settings.secure_cookies or request.url.scheme == "https",
-        path="/",
-    )
+    user, token = web_login.password_login(session, state, request, body.email, body.password)
+    web_login.set_session_cookie(response, state, request, token)
     return UserOut.of(user)
 
 
 @router.post("/auth/logout", status_code=204, tags=["auth"])
 def logout(request: Request, session: DbSession, state: State) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        service.close_login_session(session, token)
     response = Response(status_code=204)
-    # The same attributes as when it was set, or a browser may keep the Secure cookie.
-    response.delete_cookie(
-        SESSION_COOKIE, path="/", httponly=True, samesite="lax",
-        secure=state.settings.secure_cookies or request.url.scheme == "https",
-    )
+    web_login.logout(session, state, request, response)
     return response
 
 
@@ -76,7 +53,7 @@ def logout(request: Request, session: DbSession, state: State) -> Response:
 @router.get("/users", response_model=list[UserOut], tags=["users"])
 def list_users(session: DbSession, _user: CurrentUser) -> list[UserOut]:
     """Every user (colleagues are needed to assign alerts and hand over shifts)."""
-    return [UserOut.of(u) for u in session.scalars(select(User).order_by(User.name, User.id))]
+    return [UserOut.of(u) for u in service.list_users(session)]
 
 
 @router.post("/users", status_code=201, response_model=UserOut, tags=["users"])
@@ -118,32 +95,14 @@ def get_user(user_id: PathId, session: DbSession, _user: CurrentUser) -> UserOut
 def update_user(user_id: PathId, body: UserUpdate, session: DbSession, actor: CurrentUser) -> UserOut:
     """Admins change anyone; a user changes their own name, time zone and language."""
     target = service.get_user(session, user_id)
-    if not actor.is_admin:
-        if target.id != actor.id:
-            raise forbidden("you may only change your own profile")
-        if body.role is not None or body.email is not None or body.password is not None:
-            raise forbidden("only admins may change role, email or password here")
-    if body.email is not None:
-        email = service.normalize_email(body.email)
-        other = service.find_user_by_email(session, email)
-        if other is not None and other.id != target.id:
-            raise conflict(f"a user with email {email} already exists", field="email")
-        target.email = email
-    if body.role is not None and body.role != Role(target.role):
-        service.require_another_admin(session, target, body.role)
-        target.role = body.role.value
-    if body.password is not None:
-        service.set_password(target, body.password)
-    service.update_profile(target, name=body.name, timezone=body.timezone, language=body.language)
-    session.flush()
+    service.update_user(session, actor, target, email=body.email, name=body.name, role=body.role,
+                        timezone=body.timezone, language=body.language, password=body.password)
     return UserOut.of(target)
 
 
 @router.delete("/users/{user_id}", status_code=204, tags=["users"])
 def delete_user(user_id: PathId, session: DbSession, _admin: AdminUser) -> Response:
-    target = service.get_user(session, user_id)
-    service.require_another_admin(session, target, None)
-    session.delete(target)
+    service.delete_user(session, service.get_user(session, user_id))
     return Response(status_code=204)
 
 

@@ -66,6 +66,48 @@ def create_user(
     return user
 
 
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.name, User.id)))
+
+
+def update_user(
+    session: Session,
+    actor: User,
+    target: User,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    role: Role | None = None,
+    timezone: str | None = None,
+    language: str | None = None,
+    password: str | None = None,
+) -> None:
+    """Admins change anyone; a user changes their own name, time zone and language (None keeps a value)."""
+    if not actor.is_admin:
+        if target.id != actor.id:
+            raise forbidden("you may only change your own profile")
+        if role is not None or email is not None or password is not None:
+            raise forbidden("only admins may change role, email or password here")
+    if email is not None:
+        email = normalize_email(email)
+        other = find_user_by_email(session, email)
+        if other is not None and other.id != target.id:
+            raise conflict(f"a user with email {email} already exists", field="email")
+        target.email = email
+    if role is not None and role != Role(target.role):
+        require_another_admin(session, target, role)
+        target.role = role.value
+    if password is not None:
+        set_password(target, password)
+    update_profile(target, name=name, timezone=timezone, language=language)
+    session.flush()
+
+
+def delete_user(session: Session, target: User) -> None:
+    require_another_admin(session, target, None)
+    session.delete(target)
+
+
 def require_another_admin(session: Session, target: User, new_role: Role | None) -> None:
     """Refuse to demote (new_role) or delete (None) the last admin.
 

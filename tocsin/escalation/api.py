@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, Query, Response
 
 from tocsin.alerts import service as alerts
@@ -12,7 +10,7 @@ from tocsin.alerts.models import LogKind
 from tocsin.alerts.schemas import AlertOut
 from tocsin.deps import CurrentUser, DbSession, State
 from tocsin.errors import conflict
-from tocsin.escalation import engine, service
+from tocsin.escalation import actions, engine, preview, service
 from tocsin.escalation.schemas import PolicyIn, PolicyOut, PolicyPreview, PreviewLevel
 from tocsin.notifications import dispatch
 from tocsin.schemas import PathId, Timestamp, UserRef
@@ -57,23 +55,15 @@ def preview_policy(
     """Who each level would page for an alert opened at `at` that nobody accepts (changes nothing)."""
     policy = service.get_visible_policy(session, user, policy_id)
     start = at or state.clock.now()
-    moment = start
-    levels = []
-    for index, level in enumerate(policy.levels):
-        paged = engine.users_for_level(session, policy, index, moment)
-        levels.append(PreviewLevel(level=index + 1, at=moment, users=[UserRef(id=u.id, name=u.name)
-                                                                      for u in paged.users],
-                                   fallback=paged.fallback))
-        moment += timedelta(minutes=level.timeout_minutes)
+    levels = [PreviewLevel(level=step.level, at=step.at, users=[UserRef(id=u.id, name=u.name) for u in step.users],
+                           fallback=step.fallback) for step in preview.preview(session, policy, start)]
     return PolicyPreview(policy_id=policy.id, at=start, levels=levels)
 
 
 @router.put("/alerts/{alert_id}/escalate", response_model=AlertOut, tags=["alerts"])
 def escalate_alert(alert_id: PathId, session: DbSession, user: CurrentUser, state: State) -> AlertOut:
     """Page the next escalation level now (an accepted alert becomes pending again)."""
-    alert = alerts.get_actionable(session, user, alert_id)
-    engine.escalate_now(session, state.clock, alert, user)
-    return AlertOut.of(alert)
+    return AlertOut.of(actions.escalate(session, state.clock, user, alert_id))
 
 
 @router.post("/alerts/{alert_id}/renotify", response_model=AlertOut, tags=["alerts"])

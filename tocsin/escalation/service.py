@@ -71,6 +71,15 @@ def _require_can_manage(user: User, policy: EscalationPolicy | None) -> None:
         raise forbidden("only admins and members of the policy's teams may change it")
 
 
+def can_manage(user: User, policy: EscalationPolicy | None) -> bool:
+    """May create (policy None) or change this policy."""
+    try:
+        _require_can_manage(user, policy)
+    except Problem:
+        return False
+    return True
+
+
 def _apply(session: Session, clock: Clock, user: User, policy: EscalationPolicy, spec: PolicySpec) -> None:
     teams = owner_teams(session, user, spec.team_ids, "the policy")
     if spec.fallback_user_id is not None and session.get(User, spec.fallback_user_id) is None:

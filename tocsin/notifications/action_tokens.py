@@ -51,7 +51,7 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _key(session: Session, clock: Clock) -> bytes:
+def signing_key(session: Session, clock: Clock) -> bytes:
     return _unb64(get_or_create(session, clock, KEY_NAME, lambda: _b64(secrets.token_bytes(32))))
 
 
@@ -60,7 +60,7 @@ def sign(session: Session, clock: Clock, grant: ActionGrant) -> str:
         {"a": grant.alert_id, "x": grant.action.value, "u": grant.user_id, "e": int(grant.expires_at.timestamp())},
         separators=(",", ":"),
     ).encode()
-    mac = hmac.new(_key(session, clock), body, hashlib.sha256).digest()
+    mac = hmac.new(signing_key(session, clock), body, hashlib.sha256).digest()
     return f"{_b64(body)}.{_b64(mac)}"
 
 
@@ -75,7 +75,7 @@ def verify(session: Session, clock: Clock, token: str) -> ActionGrant:
         body, mac = _unb64(body_text), _unb64(mac_text)
     except ValueError:
         raise InvalidToken("malformed action token") from None
-    expected = hmac.new(_key(session, clock), body, hashlib.sha256).digest()
+    expected = hmac.new(signing_key(session, clock), body, hashlib.sha256).digest()
     if not hmac.compare_digest(mac, expected):
         raise InvalidToken("action token signature does not match")
     try:

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
-from sqlalchemy import select
 
 from tocsin.alerts.models import Priority
 from tocsin.deps import CurrentUser, DbSession, State
-from tocsin.errors import bad_request, not_found
-from tocsin.notifications import ssrf
-from tocsin.notifications.dispatch import queue_message
-from tocsin.notifications.models import Channel, ContactMethod, MessageKind
+from tocsin.notifications import contact_methods
 from tocsin.notifications.rules import RuleStep, rules_for, set_rules
 from tocsin.notifications.schemas import (
     ContactMethodIn,
@@ -19,43 +15,26 @@ from tocsin.notifications.schemas import (
     NotificationRulesIo,
     RuleStepIo,
     TestSent,
-    contact_data,
 )
 from tocsin.schemas import PathId
 
 router = APIRouter(prefix="/api/users/me", tags=["notifications"])
 
 
-def _own_method(session: DbSession, user: CurrentUser, method_id: int) -> ContactMethod:
-    method = session.get(ContactMethod, method_id)
-    if method is None or method.user_id != user.id:
-        raise not_found("contact method")
-    return method
-
-
 @router.get("/contact-methods", response_model=list[ContactMethodOut])
 def list_contact_methods(session: DbSession, user: CurrentUser) -> list[ContactMethodOut]:
-    query = select(ContactMethod).where(ContactMethod.user_id == user.id).order_by(ContactMethod.id)
-    return [ContactMethodOut.of(m) for m in session.scalars(query)]
+    return [ContactMethodOut.of(m) for m in contact_methods.list_own(session, user)]
 
 
 @router.post("/contact-methods", status_code=201, response_model=ContactMethodOut)
 def add_contact_method(body: ContactMethodIn, session: DbSession, user: CurrentUser, state: State) -> ContactMethodOut:
-    if body.channel in (Channel.SLACK, Channel.TEAMS, Channel.WEBHOOK):  # checked again before every send
-        problem = ssrf.url_problem(body.address, allow_private=state.settings.allow_private_webhooks)
-        if problem is not None:
-            raise bad_request(f"address: {problem}", field="address")
-    method = ContactMethod(user_id=user.id, channel=body.channel.value, address=body.address, label=body.label,
-                           data=contact_data(body), send_updates=body.send_updates, created_at=state.clock.now())
-    session.add(method)
-    session.flush()
-    return ContactMethodOut.of(method)
+    return ContactMethodOut.of(contact_methods.add(session, state.clock, state.settings, user, body))
 
 
 @router.put("/contact-methods/{method_id}", response_model=ContactMethodOut)
 def update_contact_method(method_id: PathId, body: ContactMethodUpdate, session: DbSession,
                           user: CurrentUser) -> ContactMethodOut:
-    method = _own_method(session, user, method_id)
+    method = contact_methods.get_own(session, user, method_id)
     if "label" in body.model_fields_set:
         method.label = body.label
     if body.send_updates is not None:
@@ -65,16 +44,15 @@ def update_contact_method(method_id: PathId, body: ContactMethodUpdate, session:
 
 @router.delete("/contact-methods/{method_id}", status_code=204)
 def delete_contact_method(method_id: PathId, session: DbSession, user: CurrentUser) -> Response:
-    session.delete(_own_method(session, user, method_id))
+    session.delete(contact_methods.get_own(session, user, method_id))
     return Response(status_code=204)
 
 
 @router.post("/contact-methods/{method_id}/test", status_code=202, response_model=TestSent)
 def send_test(method_id: PathId, session: DbSession, user: CurrentUser, state: State) -> TestSent:
     """Queue a test message to this contact method; its result shows in the notification's status."""
-    method = _own_method(session, user, method_id)
-    key = f"test.cm{method.id}.{state.clock.now().timestamp()}"
-    row = queue_message(session, state.clock, user, method, MessageKind.TEST, key)
+    method = contact_methods.get_own(session, user, method_id)
+    row = contact_methods.send_test(session, state.clock, user, method)
     return TestSent(notification_id=row.id, status=row.status)
 
 

@@ -29,6 +29,7 @@ class MessageKind(StrEnum):
     BUNDLE = "BUNDLE"  # "N more alerts": what a throttle held back
     TEST = "TEST"  # "send test" on a contact method
     REMINDER = "REMINDER"  # an on-call shift starts soon
+    COVERAGE = "COVERAGE"  # a coverage request was made, answered, cancelled, or is still pending
 
 
 class MessageStatus(StrEnum):

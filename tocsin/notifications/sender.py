@@ -88,9 +88,21 @@ class NotificationSender:
             idempotency_key=row.idempotency_key,
             recipient_name=user.name,
             contact_data=dict(method.data or {}) if method else {},
-            extra={k: v for k, v in row.content.items() if k in ("url", "links", "push", "footer")},
+            extra=self._extra(row.content),
             alert=self._alert_info(session, clock, alert, user, kind, Channel(row.channel)) if alert else None,
         )
+
+    def _extra(self, content: dict[str, Any]) -> dict[str, Any]:
+        """What a message not about an alert carries; paths become links on this server."""
+        def absolute(url: str) -> str:
+            return f"{self.base_url}{url}" if url.startswith("/") else url
+
+        extra = {k: v for k, v in content.items() if k in ("url", "links", "push", "footer")}
+        if isinstance(extra.get("url"), str):
+            extra["url"] = absolute(extra["url"])
+        if isinstance(extra.get("links"), list):
+            extra["links"] = [[label, absolute(str(url))] for label, url in extra["links"]]
+        return extra
 
     def _alert_info(
         self, session: Session, clock: Clock, alert: Alert, user: User, kind: MessageKind, channel: Channel

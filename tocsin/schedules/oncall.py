@@ -90,6 +90,14 @@ def create_override(
     if end <= clock.now():
         raise Problem(400, "the override is entirely in the past", slug="range-in-past", field="end")
     service.allowed_on(session, schedule, user_id)
+    return place_override(session, clock, schedule, user_id, window, created_by=actor.id)
+
+
+def place_override(
+    session: Session, clock: Clock, schedule: Schedule, user_id: int, window: Window, *, created_by: int | None
+) -> OverrideResult:
+    """Write an override whose permission and validity the caller has checked."""
+    start, end = window.start, window.end
     replaced = shifts(session, schedule, window)
     existing = list(session.scalars(
         select(ScheduleOverride).where(ScheduleOverride.schedule_id == schedule.id, service.overlapping(window))
@@ -103,9 +111,9 @@ def create_override(
     now = clock.now()
     for part_user, part_start, part_end in plan.create:
         session.add(ScheduleOverride(schedule_id=schedule.id, user_id=part_user, start=part_start, end=part_end,
-                                     created_by_id=actor.id, created_at=now))
+                                     created_by_id=created_by, created_at=now))
     override = ScheduleOverride(schedule_id=schedule.id, user_id=user_id, start=start, end=end,
-                                created_by_id=actor.id, created_at=now)
+                                created_by_id=created_by, created_at=now)
     session.add(override)
     session.flush()
     return OverrideResult(override, replaced)

@@ -122,7 +122,7 @@ class ScheduleSpec:
     shifts: list[tuple[int, datetime, datetime]] = field(default_factory=list)
 
 
-def _restriction(doc: dict[str, Any]) -> Restriction:
+def restriction_of(doc: dict[str, Any]) -> Restriction:
     return Restriction(
         weekdays=frozenset(WEEKDAYS.index(day) for day in doc["weekdays"]),
         start=time.fromisoformat(doc["start"]),
@@ -137,7 +137,7 @@ def _layer(layer: ScheduleLayer) -> RotationLayer:
         users=tuple(m.user_id for m in layer.members),
         unit=ShiftUnit(layer.shift_unit),
         length=layer.shift_length,
-        restrictions=tuple(_restriction(r) for r in layer.restrictions),
+        restrictions=tuple(restriction_of(r) for r in layer.restrictions),
         key=f"layer:{layer.id}",
     )
 
