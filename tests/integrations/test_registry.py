@@ -6,7 +6,7 @@ import json
 
 from tests.integrations.helpers import FIXTURES
 from tocsin.integrations import registry
-from tocsin.integrations.catalog import catalog
+from tocsin.integrations.catalog import catalog, entry
 
 # Fixture folders named other than the type in lower case.
 FOLDERS = {"PROMETHEUS": "alertmanager", "AWS_CLOUDWATCH": "aws-cloudwatch", "GRAFANA_ONCALL": "grafana-oncall",
@@ -29,3 +29,10 @@ def test_the_catalog_has_at_least_25_tools_and_the_built_in_types() -> None:
     assert len(set(types)) == len(types) == len(registry.integrations()) + 3
     assert len(registry.integrations()) >= 25
     assert {"API", "EMAIL", "HEARTBEAT"} <= set(types)
+
+
+def test_one_entry_has_its_url_in_its_steps() -> None:
+    email = entry("EMAIL", "https://tocsin.example", "alerts.example")
+    assert email is not None and email.url == "{integrationKey}@alerts.example"
+    assert any(email.url in step for step in email.setup_steps)
+    assert entry("NO_SUCH_TYPE", "https://tocsin.example", "alerts.example") is None

@@ -104,6 +104,11 @@ def catalog(base_url: str, email_domain: str) -> list[CatalogEntry]:
     return [_with_base(entry, base_url) for entry in [*builtins, *tools]]
 
 
+def entry(integration_type: str, base_url: str, email_domain: str) -> CatalogEntry | None:
+    """One type's catalog entry, URL and steps filled in; None for an unknown type."""
+    return next((e for e in catalog(base_url, email_domain) if e.type == integration_type), None)
+
+
 def integration_url(integration_type: str, base_url: str, key: str) -> str | None:
     """Where a tool sends to for a source of this type, key filled in; None for types that take no HTTP at the
     source's key (EMAIL takes mail, HEARTBEAT pings each monitor's own URL)."""
