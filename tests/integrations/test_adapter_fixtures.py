@@ -24,7 +24,8 @@ TYPES = {"alertmanager": "PROMETHEUS", "grafana": "GRAFANA", "grafana-oncall": "
          "pagerduty-v1": "PAGERDUTY_V1", "goalert": "GOALERT", "generic-json": "GENERIC_JSON", "sentry": "SENTRY",
          "aws-cloudwatch": "AWS_CLOUDWATCH"}
 TESTS = {"grafana/test.json", "grafana/legacy-test.json", "aws-cloudwatch/subscription_confirmation.json",
-         "aws-cloudwatch/unsubscribe_confirmation.json"}
+         "aws-cloudwatch/unsubscribe_confirmation.json", "sentry/event_alert_test_notification.json",
+         "sentry/event_alert_test_unnamed_rule.json"}
 REFUSED = {"pagerduty-v1/invalid_event_type.json": 400, "aws-cloudwatch/alarm_tampered.json": 403}
 ALL = [c for vendor in TYPES for c in cases(vendor)]
 

@@ -21,9 +21,10 @@ def integration(integration_type: str) -> Integration:
     return found
 
 
-def parse(integration_type: str, body: Any, settings: dict[str, Any] | None = None, **headers: str) -> Parsed:
+def parse(integration_type: str, body: Any, settings: dict[str, Any] | None = None,
+          headers: dict[str, str] | None = None) -> Parsed:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return integration(integration_type).parse(InboundRequest(body=raw, headers=headers), settings or {})
+    return integration(integration_type).parse(InboundRequest(body=raw, headers=headers or {}), settings or {})
 
 
 def test_alertmanager_without_fingerprint_keys_by_a_stable_hash_of_the_labels() -> None:
@@ -53,16 +54,26 @@ def test_grafana_oncall_labels_as_a_list_and_silence_without_event() -> None:
 
 def test_sentry_installation_is_a_test_and_assignment_a_comment() -> None:
     installed = parse("SENTRY", {"action": "created", "data": {"installation": {"uuid": "u"}}},
-                      **{"sentry-hook-resource": "installation"})
+                      headers={"sentry-hook-resource": "installation"})
     assert installed.test and installed.note == "Sentry integration installation created"
     issue = json.loads(case("sentry", "issue_resolved.json").body)
     issue["action"] = "assigned"
     issue["data"]["issue"]["assignedTo"] = {"type": "user", "name": "Dana Reyes"}
-    [event] = parse("SENTRY", issue, **{"sentry-hook-resource": "issue"}).events
+    [event] = parse("SENTRY", issue, headers={"sentry-hook-resource": "issue"}).events
     assert event.event_type is EventType.COMMENT
     assert [c.content for c in event.comments] == ["Assigned to Dana Reyes in Sentry"]
     assert parse("SENTRY", {"action": "created", "data": {"comment": "x"}},
-                 **{"sentry-hook-resource": "comment"}).events == []
+                 headers={"sentry-hook-resource": "comment"}).events == []
+
+
+def test_sentry_test_notification_is_recorded_with_its_rule() -> None:
+    found = case("sentry", "event_alert_test_notification.json")
+    parsed = integration("SENTRY").parse(found.request(), {})
+    assert parsed.test and parsed.events == []
+    assert parsed.note == ("Sentry alert rule test notification (Page on-call for new front-end errors, "
+                           "issue 1117540176)")
+    unnamed = integration("SENTRY").parse(case("sentry", "event_alert_test_unnamed_rule.json").request(), {})
+    assert unnamed.test and unnamed.note is not None and "not named yet" in unnamed.note
 
 
 def test_sentry_resource_is_found_in_the_body_without_the_header() -> None:
@@ -88,7 +99,8 @@ def test_generic_json_match_ignore_and_constants() -> None:
 
 
 def test_goalert_json_field_names_in_any_case() -> None:
-    [event] = parse("GOALERT", {"Summary": "Disk\nfull", "Dedup": "d"}, **{"content-type": "application/json"}).events
+    [event] = parse("GOALERT", {"Summary": "Disk\nfull", "Dedup": "d"},
+                    headers={"content-type": "application/json"}).events
     assert (event.summary, event.alert_key) == ("Disk full", "d")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,6 +18,9 @@ from tocsin.alerts.models import Alert, InboundEvent
 from tocsin.app import create_app
 from tocsin.clock import FrozenClock
 from tocsin.db import Database
+from tocsin.integrations import source_settings
+from tocsin.integrations.catalog import CATEGORIES
+from tocsin.integrations.vendors.statuscake import expected_token
 from tocsin.settings import Settings
 
 
@@ -249,14 +253,35 @@ def test_catalog_lists_every_type_for_signed_in_users(client: TestClient, respon
     problem(client.get("/api/integrations"), 401)
     entries = client.get("/api/integrations", headers=responder.headers).json()
     by_type = {e["type"]: e for e in entries}
-    assert {"API", "PROMETHEUS", "GRAFANA", "GRAFANA_ONCALL", "PAGERDUTY_V1", "GOALERT", "GENERIC_JSON", "SENTRY",
-            "AWS_CLOUDWATCH", "OPSGENIE"} <= set(by_type)
+    assert [e["type"] for e in entries][:3] == ["API", "EMAIL", "HEARTBEAT"]
+    assert set(by_type) == source_settings.known_types() and len(entries) >= 25
     prometheus = by_type["PROMETHEUS"]
     assert prometheus["url"] == "http://testserver/api/integrations/{integrationKey}"
     assert prometheus["logoSvg"].startswith("<svg") and prometheus["name"] == "Prometheus Alertmanager"
-    assert any(prometheus["url"] in step for step in prometheus["setupSteps"])
     assert by_type["OPSGENIE"]["url"] == "http://testserver"
-    assert all(e["setupSteps"] and e["category"] for e in entries)
+    assert by_type["API"]["url"] == "http://testserver/api/events/{integrationKey}"
+    assert by_type["EMAIL"]["url"] == "{integrationKey}@alerts.localhost"
+    assert by_type["HEARTBEAT"]["url"] == "http://testserver/api/heartbeats/{pingKey}"
+    assert by_type["HEARTBEAT"]["keyPlaceholder"] == "{pingKey}"
+    assert any("curl" in step and by_type["HEARTBEAT"]["url"] in step for step in by_type["HEARTBEAT"]["setupSteps"])
+    for entry in entries:
+        assert entry["name"].strip() and entry["category"] in CATEGORIES, entry["type"]
+        assert entry["keyPlaceholder"] in entry["url"] or entry["type"] == "OPSGENIE", entry["type"]
+        assert any(entry["url"] in step for step in entry["setupSteps"]), f"{entry['type']}: no step names the URL"
+        assert all(step.strip() and "{url}" not in step for step in entry["setupSteps"]), entry["type"]
+        logo = entry["logoSvg"]
+        assert logo is None or (logo.startswith("<svg") and logo.endswith("</svg>") and len(logo) < 2000
+                                and "<script" not in logo.lower()), entry["type"]
+
+
+def test_the_email_address_is_answered_for_email_sources(client: TestClient, admin: Actor, team: int) -> None:
+    source = make_source(client, admin, team, "EMAIL")
+    assert source["integrationEmail"] == f"{source['integrationKey']}@alerts.localhost"
+    assert source["integrationUrl"] is None
+    rotated = client.post(f"/api/alert-sources/{source['id']}/rotate-key", headers=admin.headers).json()
+    assert rotated["integrationEmail"] == f"{rotated['integrationKey']}@alerts.localhost"
+    assert client.get(f"/api/alert-sources/{source['id']}", headers=admin.headers).json()["integrationEmail"] is None
+    assert make_source(client, admin, team, "PROMETHEUS")["integrationEmail"] is None
 
 
 def test_events_of_one_request_count_against_the_rate_limit_together(db: Database, clock: FrozenClock,
@@ -287,3 +312,55 @@ def test_types_handled_elsewhere_are_valid_but_not_taken_here(client: TestClient
     assert source["integrationUrl"] is None
     answer = problem(client.post(f"/api/integrations/{source['integrationKey']}", json={}), 400)
     assert integration_type in answer["detail"]
+
+
+def _honeybadger_request(token: str | None) -> tuple[bytes, dict[str, str]]:
+    return case("honeybadger", "occurred.json").body, ({"Honeybadger-Token": token} if token else {})
+
+
+def _statuscake_request(token: str | None) -> tuple[bytes, dict[str, str]]:
+    body = f"Token={token or ''}&Status=Down&StatusCode=503&URL=https%3A%2F%2Fshop.example.com&Name=Shop"
+    return body.encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.mark.parametrize(("integration_type", "given", "secret", "request_with"), [
+    ("HONEYBADGER", {"token": "hb-webhook-token-1234"}, "hb-webhook-token-1234", _honeybadger_request),
+    ("STATUSCAKE", {"username": "acme", "apiKey": "sc-api-key-5678"}, expected_token("acme", "sc-api-key-5678"),
+     _statuscake_request),
+])
+def test_request_tokens_are_masked_and_kept(client: TestClient, admin: Actor, team: int, integration_type: str,
+                                            given: dict[str, str], secret: str,
+                                            request_with: Callable[[str | None], tuple[bytes, dict[str, str]]]
+                                            ) -> None:
+    source = make_source(client, admin, team, integration_type, given)
+    url = f"/api/integrations/{source['integrationKey']}"
+    assert source["integrationSettings"] == {"token": "********"}
+    listed = json.dumps(client.get("/api/alert-sources", headers=admin.headers).json())
+    assert secret not in listed and given.get("apiKey", secret) not in listed
+    body, headers = request_with(None)
+    problem(client.post(url, content=body, headers=headers), 401)
+
+    # The masked value sent back keeps the token; a masked apiKey with nothing stored under it is refused.
+    kept = client.put(f"/api/alert-sources/{source['id']}", headers=admin.headers,
+                      json={"integrationSettings": {"token": "********"}})
+    assert kept.status_code == 200, kept.text
+    body, headers = request_with(secret)
+    answer = client.post(url, content=body, headers=headers)
+    assert answer.status_code == 202, answer.text
+    assert len(alerts(client, admin)) == 1
+    if integration_type == "STATUSCAKE":
+        resent = client.put(f"/api/alert-sources/{source['id']}", headers=admin.headers,
+                            json={"integrationSettings": {"username": "acme", "apiKey": "********"}})
+        assert problem(resent, 400)["field"] == "integrationSettings.apiKey"
+
+
+def test_netdata_cloud_verification_token_is_shown_to_the_user(client: TestClient, admin: Actor,
+                                                               team: int) -> None:
+    source = make_source(client, admin, team, "NETDATA")
+    token = "2b633082-34ec-4ec3-946c-5e81076c39af"
+    answer = post_case(client, source["integrationKey"], "netdata", "cloud_test.json")
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["test"] is True and token in answer.json()["note"]
+    [row] = client.get(f"/api/alert-sources/{source['id']}/inbound-events", headers=admin.headers).json()["items"]
+    assert row["outcome"] == "TEST" and token in row["reason"] and token in row["body"]["note"]
+    assert alerts(client, admin) == []

@@ -37,7 +37,8 @@ def list_alert_sources(session: DbSession, user: CurrentUser) -> list[AlertSourc
 @router.post("/alert-sources", status_code=201, response_model=AlertSourceOut, tags=["alert sources"])
 def create_alert_source(body: AlertSourceIn, session: DbSession, user: CurrentUser, state: State) -> AlertSourceOut:
     source, key = sources.create_source(session, state.clock, user, body.changes(partial=False))
-    return AlertSourceOut.of(source, key=key, base_url=state.settings.base_url)
+    return AlertSourceOut.of(source, key=key, base_url=state.settings.base_url,
+                            email_domain=state.settings.email_domain)
 
 
 @router.get("/alert-sources/{source_id}", response_model=AlertSourceOut, tags=["alert sources"])
@@ -67,7 +68,8 @@ def rotate_integration_key(source_id: PathId, session: DbSession, user: CurrentU
     """Replace the integration key; the old one stops working at once. The new key is shown only here."""
     source = sources.get_visible_source(session, user, source_id)
     key = sources.rotate_key(session, state.clock, user, source)
-    return AlertSourceOut.of(source, key=key, base_url=state.settings.base_url)
+    return AlertSourceOut.of(source, key=key, base_url=state.settings.base_url,
+                            email_domain=state.settings.email_domain)
 
 
 # --- alerts ---------------------------------------------------------------------------------

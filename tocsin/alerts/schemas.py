@@ -22,7 +22,7 @@ from tocsin.alerts.models import (
 from tocsin.alerts.priority import WEEKDAYS, parse_clock_time
 from tocsin.durations import format_duration, parse_duration
 from tocsin.integrations import source_settings
-from tocsin.integrations.catalog import integration_url
+from tocsin.integrations.catalog import integration_email, integration_url
 from tocsin.schemas import ApiInput, ApiModel, UserRef
 from tocsin.timezones import require_timezone
 
@@ -134,6 +134,8 @@ class AlertSourceOut(ApiModel):
         default=None, description="The full key: only in the answer to create and rotate-key"
     )
     integration_url: str | None = Field(default=None, description="Where to send events (create and rotate only)")
+    integration_email: str | None = Field(default=None, description="EMAIL sources: the address mail goes to "
+                                                                    "(create and rotate only)")
     escalation_policy: IdRef | None
     teams: list[NamedRef]
     status: SourceStatus
@@ -149,7 +151,8 @@ class AlertSourceOut(ApiModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, source: AlertSource, *, key: str | None = None, base_url: str = "") -> AlertSourceOut:
+    def of(cls, source: AlertSource, *, key: str | None = None, base_url: str = "",
+           email_domain: str = "") -> AlertSourceOut:
         def dur(seconds: int | None) -> str | None:
             return format_duration(timedelta(seconds=seconds)) if seconds else None
 
@@ -160,6 +163,7 @@ class AlertSourceOut(ApiModel):
             integration_key_hint=source.key_hint,
             integration_key=key,
             integration_url=integration_url(source.integration_type, base_url, key) if key else None,
+            integration_email=integration_email(source.integration_type, email_domain, key) if key else None,
             escalation_policy=IdRef(id=source.escalation_policy_id) if source.escalation_policy_id else None,
             teams=[NamedRef(id=t.id, name=t.name) for t in source.teams],
             status=SourceStatus(source.status),

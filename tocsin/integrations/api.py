@@ -47,7 +47,11 @@ class CatalogEntryOut(ApiModel):
     name: str
     category: str
     logo_svg: str | None = Field(description="A small inline SVG, or null")
-    url: str = Field(description="What to paste into the tool; {integrationKey} stands for the source's key")
+    url: str = Field(description="What to paste into the tool: a URL, or for EMAIL the address mail goes to; "
+                                 "keyPlaceholder stands for the key")
+    key_placeholder: str = Field(description="{integrationKey} (the alert source's key, answered as "
+                                             "integrationUrl / integrationEmail when the source is created or its "
+                                             "key rotated) or {pingKey} for HEARTBEAT (each monitor's pingUrl)")
     setup_steps: list[str]
 
 
@@ -133,9 +137,11 @@ def receive(request: Request, body: RawBody, state: State, x_tocsin_integration_
 
 @router.get("/api/integrations", response_model=list[CatalogEntryOut])
 def integration_catalog(user: CurrentUser, state: State) -> list[CatalogEntryOut]:
-    """Every integration type: its name, logo, the URL to paste into the tool and how to set it up."""
+    """Every integration type: its name, logo, the URL (or email address) to paste into the tool and how to set
+    it up."""
+    entries = catalog.catalog(state.settings.base_url, state.settings.email_domain)
     return [CatalogEntryOut(type=e.type, name=e.name, category=e.category, logo_svg=e.logo_svg, url=e.url,
-                            setup_steps=list(e.setup_steps)) for e in catalog.catalog(state.settings.base_url)]
+                            key_placeholder=e.key_placeholder, setup_steps=list(e.setup_steps)) for e in entries]
 
 
 @router.get("/api/alert-sources/{source_id}/inbound-events", response_model=Page[InboundEventOut],

@@ -7,14 +7,13 @@ that commits before the caller answers 2xx. A request refused anywhere writes no
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from tocsin.alerts.events import MAX_KEY_LENGTH, MAX_SUMMARY_LENGTH, Event
+from tocsin.alerts.events import MAX_SUMMARY_LENGTH, Event
 from tocsin.alerts.ingest import DisabledAlertSource, IngestResult, UnknownIntegrationKey, ingest, source_for_key
 from tocsin.alerts.models import Alert, AlertSource, EventOutcome, EventType, InboundEvent, SourceStatus
 from tocsin.alerts.visibility import can_see_source
@@ -24,6 +23,7 @@ from tocsin.engine.queue import queued_due_work
 from tocsin.errors import Problem, not_found
 from tocsin.integrations import registry
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
+from tocsin.integrations.vendor_values import fit_key
 from tocsin.schemas import check_storable
 
 TEST = "TEST"
@@ -62,14 +62,6 @@ def integration_for(integration_type: str) -> Integration:
     where = ELSEWHERE.get(integration_type, "no adapter handles this type")
     raise Problem(400, f"this alert source's integrationType is {integration_type}: {where}",
                   field="integrationType", slug="wrong-integration-type")
-
-
-def fit_key(key: str) -> str:
-    """Keys longer than the column (some vendors allow 512) are replaced by a stable digest of themselves."""
-    stripped = key.strip()
-    if len(stripped) <= MAX_KEY_LENGTH and len(stripped.lower()) <= MAX_KEY_LENGTH:
-        return stripped
-    return "sha256:" + hashlib.sha256(stripped.encode()).hexdigest()
 
 
 def prepare(event: Event, integration: Integration) -> Event:

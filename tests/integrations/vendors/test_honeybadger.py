@@ -111,3 +111,11 @@ def test_garbage() -> None:
 def test_malformed(body: object, words: list[str]) -> None:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     assert_bad(parse, InboundRequest(body=raw, headers={"content-type": "application/json"}), *words)
+
+
+def test_a_numeric_site_id_keys_like_its_text() -> None:
+    body = load_json(VENDOR, "site_down.json")
+    text_key = parse(json_request(body), {}).events[0].alert_key
+    body["site"]["id"] = 4242
+    assert parse(json_request(body), {}).events[0].alert_key == "site:4242"
+    assert text_key is not None and text_key.startswith("site:")

@@ -14,7 +14,7 @@ from typing import Any
 from tocsin.alerts.events import Event
 from tocsin.alerts.models import EventType
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
-from tocsin.integrations.common import (
+from tocsin.integrations.vendor_values import (
     first_text,
     links,
     priority_from_word,

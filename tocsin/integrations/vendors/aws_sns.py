@@ -29,7 +29,7 @@ from tocsin.alerts.events import Event
 from tocsin.alerts.models import EventType, Priority
 from tocsin.errors import Problem
 from tocsin.integrations.base import BadPayload, FetchError, InboundRequest, Integration, Parsed
-from tocsin.integrations.common import first_text, obj, objects, text
+from tocsin.integrations.vendor_values import first_text, obj, objects, text
 
 SNS_HOST = re.compile(r"^sns\.[a-z0-9-]{3,}\.amazonaws\.com(\.cn)?$")
 TOPIC_ARN = re.compile(r"^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$")

@@ -29,7 +29,7 @@ from tocsin.alerts.events import Event
 from tocsin.alerts.models import EventType, Priority
 from tocsin.errors import Problem
 from tocsin.integrations.base import InboundRequest, Integration, Parsed
-from tocsin.integrations.common import at_path, link
+from tocsin.integrations.vendor_values import at_path, link
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 PATH = re.compile(r"^[^\s{}]{1,200}$")

@@ -15,7 +15,7 @@ from typing import Any
 from tocsin.alerts.events import Event
 from tocsin.alerts.models import EventType
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
-from tocsin.integrations.common import text
+from tocsin.integrations.vendor_values import text
 
 FIELDS = ("summary", "details", "action", "dedup")
 FORM_TYPE = "application/x-www-form-urlencoded"

@@ -19,7 +19,7 @@ from tocsin.alerts.events import Event
 from tocsin.alerts.models import EventType, Priority
 from tocsin.errors import Problem
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
-from tocsin.integrations.common import links, string_labels, text
+from tocsin.integrations.vendor_values import links, string_labels, text
 from tocsin.integrations.vendors.alertmanager import alert_event, alerts_of
 
 TEST_GROUP_KEY = re.compile(r"^[a-z_]+-[0-9a-f]+-\d+$")

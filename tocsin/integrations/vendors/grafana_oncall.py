@@ -13,7 +13,7 @@ from typing import Any
 from tocsin.alerts.events import Event
 from tocsin.alerts.models import EventType, Priority
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
-from tocsin.integrations.common import links, obj, required_object, text
+from tocsin.integrations.vendor_values import links, obj, required_object, text
 
 EVENT_TYPES = {
     "alert group created": EventType.ALERT,

@@ -11,14 +11,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
 
-from tocsin.alerts.events import MAX_KEY_LENGTH, Event
+from tocsin.alerts.events import Event
 from tocsin.alerts.models import EventType, Priority
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
+from tocsin.integrations.vendor_values import compact, details, fit_key, obj, text
 
 ORIGIN = "graylog"
 TEST_TYPES = frozenset({"test-dummy-v1", "notification-test-v1"})
@@ -31,22 +31,22 @@ def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
     event = body.get("event")
     if not isinstance(event, dict):
         raise BadPayload("not a Graylog event notification: 'event' is missing or not an object", field="event")
-    types = {_text(body.get("event_definition_type")), _text(event.get("event_definition_type"))}
+    types = {text(body.get("event_definition_type")), text(event.get("event_definition_type"))}
     if types & TEST_TYPES:
         return Parsed(test=True)
-    definition_id = _text(body.get("event_definition_id")) or _text(event.get("event_definition_id"))
+    definition_id = text(body.get("event_definition_id")) or text(event.get("event_definition_id"))
     if definition_id is None:
         raise BadPayload("not a Graylog event notification: 'event_definition_id' is missing",
                          field="event_definition_id")
-    title = _text(body.get("event_definition_title"))
-    message = _text(event.get("message")) or title
+    title = text(body.get("event_definition_title"))
+    message = text(event.get("message")) or title
     if message is None:
         raise BadPayload("Graylog event has neither 'event.message' nor 'event_definition_title'",
                          field="event.message")
-    event_key = _text(event.get("key"))
+    event_key = text(event.get("key"))
     return Parsed(events=[Event(
         event_type=EventType.ALERT,
-        alert_key=_fit_key(f"{definition_id}:{event_key}" if event_key else definition_id),
+        alert_key=fit_key(f"{definition_id}:{event_key}" if event_key else definition_id),
         summary=f"{message} ({event_key})" if event_key else message,
         details=_details(body, event),
         priority=_priority(event.get("priority")),
@@ -64,39 +64,35 @@ def _priority(value: Any) -> Priority:
 
 
 def _details(body: Mapping[str, Any], event: Mapping[str, Any]) -> str | None:
-    parts = [_text(body.get("event_definition_description"))]
-    fields = {**_mapping(event.get("group_by_fields")), **_mapping(event.get("fields"))}
-    if fields:
-        parts.append("\n".join(f"{k}: {_render(v)}" for k, v in fields.items()))
-    messages = [_text(m.get("message")) for m in _backlog(body)]
-    if any(messages):
-        parts.append("Messages:\n" + "\n".join(f"- {m}" for m in messages if m))
-    return "\n\n".join(p for p in parts if p) or None
+    fields = {**obj(event.get("group_by_fields")), **obj(event.get("fields"))}
+    messages = [m for message in _backlog(body) if (m := text(message.get("message")))]
+    return details(text(body.get("event_definition_description")),
+                   "\n".join(f"{k}: {_render(v)}" for k, v in fields.items()),
+                   "Messages:\n" + "\n".join(f"- {m}" for m in messages) if messages else None)
 
 
 def _labels(event: Mapping[str, Any]) -> dict[str, str]:
-    labels = {str(k): _render(v) for k, v in {**_mapping(event.get("fields")),
-                                               **_mapping(event.get("group_by_fields"))}.items()
+    labels = {str(k): _render(v) for k, v in {**obj(event.get("fields")),
+                                               **obj(event.get("group_by_fields"))}.items()
               if isinstance(v, str | int | float) and not isinstance(v, bool)}
-    if source := _text(event.get("source")):
+    if source := text(event.get("source")):
         labels.setdefault("source", source)
     return labels
 
 
 def _custom_details(body: Mapping[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
-    details: dict[str, Any] = {
-        "eventId": _text(event.get("id")),
-        "eventDefinitionTitle": _text(body.get("event_definition_title")),
-        "eventDefinitionType": _text(body.get("event_definition_type")),
-        "timestamp": _text(event.get("timestamp")),
-        "timerangeStart": _text(event.get("timerange_start")),
-        "timerangeEnd": _text(event.get("timerange_end")),
-        "originContext": _text(event.get("origin_context")),
-        "sourceStreams": event.get("source_streams") or None,
+    return compact({
+        "eventId": text(event.get("id")),
+        "eventDefinitionTitle": text(body.get("event_definition_title")),
+        "eventDefinitionType": text(body.get("event_definition_type")),
+        "timestamp": text(event.get("timestamp")),
+        "timerangeStart": text(event.get("timerange_start")),
+        "timerangeEnd": text(event.get("timerange_end")),
+        "originContext": text(event.get("origin_context")),
+        "sourceStreams": event.get("source_streams"),
         "backlog": [{k: m.get(k) for k in ("timestamp", "source", "message", "index", "id") if m.get(k) is not None}
-                    for m in _backlog(body)] or None,
-    }
-    return {k: v for k, v in details.items() if v is not None}
+                    for m in _backlog(body)],
+    })
 
 
 def _backlog(body: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -104,23 +100,8 @@ def _backlog(body: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [m for m in backlog if isinstance(m, dict)][:MAX_BACKLOG] if isinstance(backlog, list) else []
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _render(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _fit_key(key: str) -> str:
-    # A key field's value is free text; a long one keeps a readable head and a digest of the whole.
-    if len(key.lower()) <= MAX_KEY_LENGTH:
-        return key
-    return f"{key[:200]}#{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
 
 LOGO = (

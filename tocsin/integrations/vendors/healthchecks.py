@@ -20,8 +20,8 @@ from typing import Any
 
 from tocsin.alerts.events import MAX_KEY_LENGTH, Event
 from tocsin.alerts.models import EventType, Priority
-from tocsin.errors import Problem
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
+from tocsin.integrations.vendor_values import base_url_setting, compact, link, obj, split_tags, text
 
 ORIGIN = "healthchecks"
 STATES = {"down": EventType.ALERT, "up": EventType.RESOLVE}
@@ -32,29 +32,28 @@ CHECK_FIELDS = ("desc", "kind", "schedule", "tz", "timeout", "grace", "last_ping
 
 def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
     body = request.json_object()
-    check_id = _text(body.get("check_id"))
+    check_id = text(body.get("check_id"))
     if check_id is None or check_id.startswith("$"):
         raise BadPayload("not the Healthchecks webhook body from the setup steps: 'check_id' ($CODE) is missing",
                          field="check_id")
     if len(check_id) > MAX_KEY_LENGTH:
         raise BadPayload(f"Healthchecks 'check_id' is longer than {MAX_KEY_LENGTH} characters", field="check_id")
-    status = (_text(body.get("status")) or "").lower()
+    status = (text(body.get("status")) or "").lower()
     if status not in STATES:
         raise BadPayload("Healthchecks 'status' ($STATUS) must be 'down' or 'up'", field="status")
-    name = _text(body.get("name"))
-    if name == "TEST" and not _text(body.get("slug")) and not _text(body.get("tags")):
+    name = text(body.get("name"))
+    if name == "TEST" and not text(body.get("slug")) and not text(body.get("tags")):
         return Parsed(test=True)
     name = name or check_id
-    raw_check = body.get("check")
-    check: dict[str, Any] = raw_check if isinstance(raw_check, dict) else {}
+    check = obj(body.get("check"))
     return Parsed(events=[Event(
         event_type=STATES[status],
         alert_key=check_id,
         summary=f"{name} is {status}",
-        details=_text(check.get("desc")),
+        details=text(check.get("desc")),
         priority=Priority.HIGH if status == "down" else None,
         links=_links(check_id, settings),
-        labels={tag: "" for tag in (_text(body.get("tags")) or "").split()},
+        labels={tag: "" for tag in split_tags(body.get("tags"), " ")},
         custom_details=_custom_details(body, check),
         origin=ORIGIN,
         client="Healthchecks.io",
@@ -63,33 +62,17 @@ def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
 
 def _links(check_id: str, settings: Mapping[str, Any]) -> list[dict[str, str]]:
     base = settings.get("baseUrl")
-    if not isinstance(base, str) or not base:
-        return []
-    return [{"href": f"{base.rstrip('/')}/checks/{check_id}/details/", "text": "Healthchecks"}]
+    found = link(f"{base.rstrip('/')}/checks/{check_id}/details/", "Healthchecks") if isinstance(base, str) else None
+    return [found] if found else []
 
 
 def _custom_details(body: Mapping[str, Any], check: Mapping[str, Any]) -> dict[str, Any]:
-    details: dict[str, Any] = {"slug": _text(body.get("slug")), "flippedAt": _text(body.get("timestamp"))}
-    details.update({k: check[k] for k in CHECK_FIELDS if check.get(k) not in (None, "")})
-    return {k: v for k, v in details.items() if v is not None}
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    return compact({"slug": text(body.get("slug")), "flippedAt": text(body.get("timestamp")),
+                    **{k: check.get(k) for k in CHECK_FIELDS}})
 
 
 def validate(settings: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = set(settings) - {"baseUrl"}
-    if unknown:
-        raise Problem(400, f"unknown Healthchecks setting(s) {sorted(unknown)}; the only one is 'baseUrl'",
-                      field="integrationSettings")
-    base = settings.get("baseUrl")
-    if base is None:
-        return {}
-    if not isinstance(base, str) or not base.startswith(("http://", "https://")) or len(base) > 500:
-        raise Problem(400, "integrationSettings.baseUrl must be an http(s) URL of at most 500 characters, "
-                           "e.g. https://healthchecks.io", field="integrationSettings.baseUrl")
-    return {"baseUrl": base.rstrip("/")}
+    return base_url_setting(settings, "Healthchecks", "https://healthchecks.io")
 
 
 LOGO = (

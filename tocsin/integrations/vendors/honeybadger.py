@@ -20,10 +20,11 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
-from tocsin.alerts.events import Comment, Event
+from tocsin.alerts.events import Event
 from tocsin.alerts.models import EventType, Priority
 from tocsin.errors import Problem
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
+from tocsin.integrations.vendor_values import comment, compact, ident, links, obj, text
 
 ORIGIN = "honeybadger"
 FAULT_ALERTS = frozenset({"occurred", "rate_exceeded", "unresolved"})
@@ -37,7 +38,7 @@ def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
     if isinstance(token, str) and token:
         _check_token(request, token)
     body = request.json_object()
-    kind = _text(body.get("event"))
+    kind = text(body.get("event"))
     if kind is None:
         raise BadPayload("not a Honeybadger webhook body: 'event' is missing", field="event")
     if kind in FAULT_ALERTS or kind in ("resolved", "assigned", "commented"):
@@ -64,9 +65,9 @@ def _fault_event(kind: str, body: Mapping[str, Any]) -> Parsed:
         ids = body.get("fault_ids")
         if kind == "commented" and isinstance(ids, list) and ids:
             # A bulk comment names its faults by id only.
-            return Parsed(events=[_comment(f"fault:{_id(i)}", None, body) for i in ids[:MAX_BULK] if _id(i)])
+            return Parsed(events=[_comment(f"fault:{ident(i)}", None, body) for i in ids[:MAX_BULK] if ident(i)])
         raise BadPayload(f"Honeybadger '{kind}' event without a 'fault' object", field="fault")
-    fault_id = _id(fault.get("id"))
+    fault_id = ident(fault.get("id"))
     if fault_id is None:
         raise BadPayload(f"Honeybadger '{kind}' event: 'fault.id' is missing", field="fault.id")
     if kind == "occurred" and _is_test(fault, body):
@@ -76,87 +77,87 @@ def _fault_event(kind: str, body: Mapping[str, Any]) -> Parsed:
     if kind in ("assigned", "commented"):
         return Parsed(events=[_comment(key, summary, body)])
     alert = kind in FAULT_ALERTS
-    notice = _mapping(body.get("notice"))
+    notice = obj(body.get("notice"))
     return Parsed(events=[Event(
         event_type=EventType.ALERT if alert else EventType.RESOLVE,
         alert_key=key,
         summary=summary,
-        details=_fault_details(body, notice) if alert else _text(body.get("message")),
+        details=_fault_details(body, notice) if alert else text(body.get("message")),
         priority=Priority.HIGH if alert else None,
-        links=_links((fault.get("url"), "Honeybadger fault"), (notice.get("url"), "Occurrence")),
+        links=links((fault.get("url"), "Honeybadger fault"), (notice.get("url"), "Occurrence")),
         labels=_fault_labels(fault, body),
         custom_details=_fault_custom_details(kind, fault, notice) if alert else {},
         origin=ORIGIN,
         client="Honeybadger",
-        client_url=_text(fault.get("url")),
+        client_url=text(fault.get("url")),
     )])
 
 
 def _is_test(fault: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
-    message = (_text(fault.get("message")) or _text(body.get("message")) or "").lower()
-    return TEST_MESSAGE in message or (_id(fault.get("id")) == "123" and fault.get("klass") == "TestingException")
+    message = (text(fault.get("message")) or text(body.get("message")) or "").lower()
+    return TEST_MESSAGE in message or (ident(fault.get("id")) == "123" and fault.get("klass") == "TestingException")
 
 
 def _fault_summary(fault: Mapping[str, Any], body: Mapping[str, Any]) -> str:
-    klass, message = _text(fault.get("klass")), _text(fault.get("message"))
+    klass, message = text(fault.get("klass")), text(fault.get("message"))
     if klass and message:
         return f"{klass}: {message}"
-    return klass or message or _text(body.get("message")) or f"Honeybadger fault {fault.get('id')}"
+    return klass or message or text(body.get("message")) or f"Honeybadger fault {fault.get('id')}"
 
 
 def _comment(key: str, summary: str | None, body: Mapping[str, Any]) -> Event:
-    actor = _mapping(body.get("actor"))
-    creator = _text(actor.get("name")) or _text(actor.get("email"))
-    if _text(body.get("event")) == "assigned":
-        assignee = _mapping(body.get("assignee"))
-        whom = _text(assignee.get("name")) or _text(assignee.get("email")) or "nobody"
+    actor = obj(body.get("actor"))
+    creator = text(actor.get("name")) or text(actor.get("email"))
+    if text(body.get("event")) == "assigned":
+        assignee = obj(body.get("assignee"))
+        whom = text(assignee.get("name")) or text(assignee.get("email")) or "nobody"
         content = f"Assigned to {whom} in Honeybadger"
     else:
-        comment = _mapping(body.get("comment"))
-        content = _text(comment.get("body")) or _text(body.get("message")) or "(empty comment)"
-        creator = _text(comment.get("author")) or creator
+        said = obj(body.get("comment"))
+        content = text(said.get("body")) or text(body.get("message")) or "(empty comment)"
+        creator = text(said.get("author")) or creator
     return Event(
         event_type=EventType.COMMENT, alert_key=key, summary=summary,
-        comments=[Comment(content=content, creator=creator)], origin=ORIGIN, client="Honeybadger",
+        comments=comment(content, creator), origin=ORIGIN, client="Honeybadger",
     )
 
 
 def _site_event(kind: str, body: Mapping[str, Any]) -> Event:
-    site = body.get("site")
-    if not isinstance(site, dict) or _text(site.get("id")) is None:
+    site = obj(body.get("site"))
+    site_id = ident(site.get("id"))
+    if site_id is None:
         raise BadPayload(f"Honeybadger '{kind}' event: 'site.id' is missing", field="site.id")
-    outage = _mapping(body.get("outage"))
-    name = _text(site.get("name")) or _text(site.get("url")) or "site"
+    outage = obj(body.get("outage"))
+    name = text(site.get("name")) or text(site.get("url")) or "site"
     down = kind == "down"
     return Event(
         event_type=EventType.ALERT if down else EventType.RESOLVE,
-        alert_key=f"site:{site['id'].strip()}",
+        alert_key=f"site:{site_id}",
         summary=f"{name} is {kind}",
-        details=_text(outage.get("reason")) if down else None,
+        details=text(outage.get("reason")) if down else None,
         priority=Priority.HIGH if down else None,
-        links=_links((site.get("details_url"), "Honeybadger uptime"), (site.get("url"), name)),
-        custom_details={k: v for k, v in {"status": outage.get("status"), "downAt": outage.get("down_at"),
-                                          "upAt": outage.get("up_at"), "url": site.get("url")}.items()
-                        if v is not None},
+        links=links((site.get("details_url"), "Honeybadger uptime"), (site.get("url"), name)),
+        custom_details=compact({"status": outage.get("status"), "downAt": outage.get("down_at"),
+                                "upAt": outage.get("up_at"), "url": site.get("url")}),
         origin=ORIGIN,
         client="Honeybadger",
     )
 
 
 def _check_in_event(kind: str, body: Mapping[str, Any]) -> Event:
-    check_in = body.get("check_in")
-    check_in_id = _id(check_in.get("id")) if isinstance(check_in, dict) else None
-    if not isinstance(check_in, dict) or check_in_id is None:
+    check_in = obj(body.get("check_in"))
+    check_in_id = ident(check_in.get("id"))
+    if check_in_id is None:
         raise BadPayload(f"Honeybadger '{kind}' event: 'check_in.id' is missing", field="check_in.id")
     missing = kind == "check_in_missing"
-    name = _text(check_in.get("name")) or _text(check_in.get("slug")) or check_in_id
+    name = text(check_in.get("name")) or text(check_in.get("slug")) or check_in_id
     return Event(
         event_type=EventType.ALERT if missing else EventType.RESOLVE,
         alert_key=f"check_in:{check_in_id}",
         summary=f"Check-in {name} is {'missing' if missing else 'reporting again'}",
-        details=_text(body.get("message")),
+        details=text(body.get("message")),
         priority=Priority.HIGH if missing else None,
-        links=_links((check_in.get("details_url"), "Honeybadger check-ins")),
+        links=links((check_in.get("details_url"), "Honeybadger check-ins")),
         custom_details={k: check_in[k] for k in ("expected_at", "reported_at", "missed_count", "report_period",
                                                  "grace_period") if check_in.get(k) is not None},
         origin=ORIGIN,
@@ -165,9 +166,9 @@ def _check_in_event(kind: str, body: Mapping[str, Any]) -> Event:
 
 
 def _fault_details(body: Mapping[str, Any], notice: Mapping[str, Any]) -> str | None:
-    lines = [_text(body.get("message"))]
-    request = _mapping(notice.get("request"))
-    if url := _text(request.get("url")):
+    lines = [text(body.get("message"))]
+    request = obj(notice.get("request"))
+    if url := text(request.get("url")):
         lines.append(f"Request: {url}")
     frames = [f for f in (notice.get("application_trace") or notice.get("backtrace") or []) if isinstance(f, dict)]
     if frames:
@@ -177,8 +178,8 @@ def _fault_details(body: Mapping[str, Any], notice: Mapping[str, Any]) -> str | 
 
 
 def _fault_labels(fault: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, str]:
-    labels = {k: v for k in ("environment", "component", "action") if (v := _text(fault.get(k)))}
-    if project := _text(_mapping(body.get("project")).get("name")):
+    labels = {k: v for k in ("environment", "component", "action") if (v := text(fault.get(k)))}
+    if project := text(obj(body.get("project")).get("name")):
         labels["project"] = project
     tags = fault.get("tags")
     labels.update({t: "" for t in tags if isinstance(t, str) and t.strip()} if isinstance(tags, list) else {})
@@ -186,7 +187,7 @@ def _fault_labels(fault: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str
 
 
 def _fault_custom_details(kind: str, fault: Mapping[str, Any], notice: Mapping[str, Any]) -> dict[str, Any]:
-    details: dict[str, Any] = {
+    return compact({
         "honeybadgerEvent": kind,
         "faultId": fault.get("id"),
         "noticesCount": fault.get("notices_count"),
@@ -194,30 +195,8 @@ def _fault_custom_details(kind: str, fault: Mapping[str, Any], notice: Mapping[s
         "lastNoticeAt": fault.get("last_notice_at"),
         "assignee": fault.get("assignee"),
         "noticeId": notice.get("id"),
-        "requestParams": _mapping(notice.get("request")).get("params") or None,
-    }
-    return {k: v for k, v in details.items() if v is not None}
-
-
-def _links(*pairs: tuple[Any, str]) -> list[dict[str, str]]:
-    return [{"href": url, "text": label} for value, label in pairs
-            if (url := _text(value)) and url.startswith(("http://", "https://"))]
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _id(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
+        "requestParams": obj(notice.get("request")).get("params"),
+    })
 
 
 def validate(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -245,6 +224,7 @@ INTEGRATION = Integration(
     name="Honeybadger",
     parse=parse,
     validate_settings=validate,
+    secret_settings=("token",),
     logo_svg=LOGO,
     category="error tracking",
     setup_steps=(

@@ -10,19 +10,19 @@ The Agent's ``custom_sender()`` from the setup steps posts ``source: "netdata-ag
 - States and priority: Cloud ``severity`` critical → ALERT HIGH, warning → ALERT LOW, clear → RESOLVE;
   reachability ``reachable`` false → ALERT HIGH, true → RESOLVE; Agent ``status`` CRITICAL → ALERT HIGH,
   WARNING → ALERT LOW, CLEAR and REMOVED → RESOLVE, other statuses → no event. Netdata has no acknowledge.
-- The Cloud "Test" is a test. Netdata Cloud then asks for the ``token`` of that test payload: it is in the
-  request recorded for the test (the alert source's inbound events).
+- The Cloud "Test" is a test. Netdata Cloud then asks for the ``token`` of that test payload: the test's note
+  carries it, so it shows in the answer and in the test recorded among the alert source's inbound events.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from tocsin.alerts.events import MAX_KEY_LENGTH, Event
+from tocsin.alerts.events import Event
 from tocsin.alerts.models import EventType, Priority
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
+from tocsin.integrations.vendor_values import fit_key, ident, links, text
 
 ORIGIN = "netdata"
 CLOUD_SEVERITIES = {
@@ -48,39 +48,41 @@ AGENT_SENDER = (
 
 def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
     body = request.json_object()
-    if _text(body.get("source")) == "netdata-agent" or "alarm_id" in body:
+    if text(body.get("source")) == "netdata-agent" or "alarm_id" in body:
         return _agent(body)
-    alert = _text(body.get("alert")) or _text(body.get("alarm"))
+    alert = text(body.get("alert")) or text(body.get("alarm"))
     if alert is not None:
         return _cloud_alert(body, alert)
     if isinstance(body.get("status"), dict) and "host" in body:
         return Parsed(events=[_reachability(body)])
-    if _text(body.get("token")):
-        return Parsed(test=True)
+    token = text(body.get("token"))
+    if token:
+        return Parsed(test=True, note=f"Netdata Cloud test notification; paste this verification token into "
+                                      f"Netdata Cloud: {token}")
     raise BadPayload("not a Netdata notification: expected 'alert' (Cloud alert), 'host' and 'status' (Cloud "
                      "reachability), 'token' (Cloud test) or 'alarm_id' (Agent custom sender)", field="body")
 
 
 def _cloud_alert(body: Mapping[str, Any], alert: str) -> Parsed:
-    severity = (_text(body.get("severity")) or "").lower()
+    severity = (text(body.get("severity")) or "").lower()
     if not severity:
         raise BadPayload("Netdata Cloud alert without 'severity'", field="severity")
     state = CLOUD_SEVERITIES.get(severity)
     if state is None:
         return Parsed()
-    chart = _text(body.get("chart")) or _text(body.get("context")) or "-"
-    space = _text(body.get("space")) or "-"
+    chart = text(body.get("chart")) or text(body.get("context")) or "-"
+    space = text(body.get("space")) or "-"
     rooms = body.get("Rooms") if isinstance(body.get("Rooms"), dict) else body.get("rooms")
-    labels = {k: v for k in ("class", "family", "context") if (v := _text(body.get(k)))}
+    labels = {k: v for k in ("class", "family", "context") if (v := text(body.get(k)))}
     labels.update({f"room:{name}": "" for name in _room_names(rooms)})
     event_type, priority = state
     return Parsed(events=[Event(
         event_type=event_type,
-        alert_key=_fit_key(f"{space}/{chart}/{alert}"),
-        summary=_text(body.get("message")) or f"{alert} on {chart} is {severity}",
-        details=_text(body.get("info")),
+        alert_key=fit_key(f"{space}/{chart}/{alert}"),
+        summary=text(body.get("message")) or f"{alert} on {chart} is {severity}",
+        details=text(body.get("info")),
         priority=priority,
-        links=_links((body.get("alert_url") or body.get("alarm_url"), "Netdata Cloud")),
+        links=links((body.get("alert_url") or body.get("alarm_url"), "Netdata Cloud")),
         labels=labels,
         custom_details={k: v for k in ("date", "duration", "additional_active_critical_alerts",
                                        "additional_active_warning_alerts", "space", "chart")
@@ -95,22 +97,22 @@ def _room_names(rooms: Any) -> list[str]:
     if isinstance(rooms, dict):
         return [str(name) for name in rooms]
     if isinstance(rooms, list):
-        return [name for room in rooms if isinstance(room, dict) and (name := _text(room.get("name")))]
+        return [name for room in rooms if isinstance(room, dict) and (name := text(room.get("name")))]
     return []
 
 
 def _reachability(body: Mapping[str, Any]) -> Event:
-    host = _text(body.get("host"))
+    host = text(body.get("host"))
     reachable = body["status"].get("reachable")
     if host is None or not isinstance(reachable, bool):
         raise BadPayload("Netdata reachability notification needs 'host' and a true/false 'status.reachable'",
                          field="status.reachable")
     return Event(
         event_type=EventType.RESOLVE if reachable else EventType.ALERT,
-        alert_key=_fit_key(f"reachability/{host}"),
-        summary=_text(body.get("message")) or f"{host} is {'reachable' if reachable else 'unreachable'}",
+        alert_key=fit_key(f"reachability/{host}"),
+        summary=text(body.get("message")) or f"{host} is {'reachable' if reachable else 'unreachable'}",
         priority=None if reachable else Priority.HIGH,
-        links=_links((body.get("url"), "Netdata Cloud")),
+        links=links((body.get("url"), "Netdata Cloud")),
         labels={"host": host},
         origin=ORIGIN,
         client="Netdata Cloud",
@@ -118,58 +120,34 @@ def _reachability(body: Mapping[str, Any]) -> Event:
 
 
 def _agent(body: Mapping[str, Any]) -> Parsed:
-    host, alarm_id = _text(body.get("host")), _id(body.get("alarm_id"))
+    host, alarm_id = text(body.get("host")), ident(body.get("alarm_id"))
     if host is None or alarm_id is None:
         raise BadPayload("Netdata Agent notification needs 'host' and 'alarm_id' (use the custom_sender from the "
                          "setup steps)", field="alarm_id")
-    status = (_text(body.get("status")) or "").upper()
+    status = (text(body.get("status")) or "").upper()
     if not status:
         raise BadPayload("Netdata Agent notification without 'status'", field="status")
     state = AGENT_STATUSES.get(status)
     if state is None:
         return Parsed()
-    name = _text(body.get("name")) or alarm_id
-    chart = _text(body.get("chart"))
-    value = _text(body.get("value_string"))
+    name = text(body.get("name")) or alarm_id
+    chart = text(body.get("chart"))
+    value = text(body.get("value_string"))
     subject = f"{host}: {name} ({chart})" if chart else f"{host}: {name}"
     event_type, priority = state
     return Parsed(events=[Event(
         event_type=event_type,
-        alert_key=_fit_key(f"{host}:{alarm_id}"),
+        alert_key=fit_key(f"{host}:{alarm_id}"),
         summary=f"{subject} is {status}: {value}" if value else f"{subject} is {status}",
-        details=_text(body.get("info")),
+        details=text(body.get("info")),
         priority=priority,
-        links=_links((body.get("goto_url"), "Netdata")),
-        labels={k: v for k in ("host", "chart", "family") if (v := _text(body.get(k)))},
+        links=links((body.get("goto_url"), "Netdata")),
+        labels={k: v for k in ("host", "chart", "family") if (v := text(body.get(k)))},
         custom_details={k: v for k in ("old_status", "when", "event_id", "unique_id", "value_string")
                         if (v := body.get(k)) not in (None, "")},
         origin=ORIGIN,
         client="Netdata Agent",
     )])
-
-
-def _links(*pairs: tuple[Any, str]) -> list[dict[str, str]]:
-    return [{"href": url, "text": label} for value, label in pairs
-            if (url := _text(value)) and url.startswith(("http://", "https://"))]
-
-
-def _id(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    return _text(value)
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _fit_key(key: str) -> str:
-    # Space, chart and alert names are free text; a long key keeps a readable head and a digest of the whole.
-    if len(key.lower()) <= MAX_KEY_LENGTH:
-        return key
-    return f"{key[:200]}#{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
 
 LOGO = (
@@ -186,8 +164,8 @@ INTEGRATION = Integration(
     setup_steps=(
         "Netdata Cloud (paid plan): Space settings → Alerts & Notifications → Add configuration → Webhook. "
         "Webhook URL: {url}, authentication none; choose the rooms and notification types.",
-        "Press 'Test', open this alert source's recorded test request and paste its 'token' into the Verification "
-        "field in Netdata Cloud, then save.",
+        "Press 'Test', then open this alert source's inbound events: the recorded test says the verification "
+        "token; paste it into the Verification field in Netdata Cloud and save.",
         "Critical pages (HIGH), warning opens a LOW alert, clear resolves; an unreachable node pages until it is "
         "reachable again.",
         "Netdata Agent without Cloud: run 'sudo ./edit-config health_alarm_notify.conf', set SEND_CUSTOM=\"YES\" "

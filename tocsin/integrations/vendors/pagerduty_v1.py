@@ -15,7 +15,7 @@ from typing import Any
 from tocsin.alerts.events import MAX_SUMMARY_LENGTH, Event
 from tocsin.alerts.models import EventType
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
-from tocsin.integrations.common import link, obj, objects, text
+from tocsin.integrations.vendor_values import link, obj, objects, text
 
 EVENT_TYPES = {"trigger": EventType.ALERT, "acknowledge": EventType.ACCEPT, "resolve": EventType.RESOLVE}
 PATH = "/generic/2010-04-15/create_event.json"

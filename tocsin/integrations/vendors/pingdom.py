@@ -16,6 +16,7 @@ from typing import Any
 from tocsin.alerts.events import Event
 from tocsin.alerts.models import EventType, Priority
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
+from tocsin.integrations.vendor_values import compact, details, ident, links, obj, text
 
 ORIGIN = "pingdom"
 TEST_TEXT = "this is a test message triggered by a user in my pingdom"
@@ -25,10 +26,10 @@ REPORT_URL = "https://my.pingdom.com/app/reports/uptime#check={check_id}"
 
 def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
     body = request.json_object()
-    check_id = _id(body.get("check_id"))
+    check_id = ident(body.get("check_id"))
     if check_id is None:
         raise BadPayload("not a Pingdom webhook body: 'check_id' is missing", field="check_id")
-    state = _text(body.get("current_state"))
+    state = text(body.get("current_state"))
     if state is None:
         raise BadPayload("not a Pingdom webhook body: 'current_state' is missing", field="current_state")
     if _is_test(body):
@@ -36,14 +37,13 @@ def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
     event_type = STATES.get(state.upper())
     if event_type is None:
         return Parsed()
-    name = _text(body.get("check_name")) or f"Pingdom check {check_id}"
-    description = _text(body.get("description"))
+    name = text(body.get("check_name")) or f"Pingdom check {check_id}"
+    description = text(body.get("description"))
     return Parsed(events=[Event(
         event_type=event_type,
         alert_key=check_id,
         summary=f"{name} is {state.upper()}: {description}" if description else f"{name} is {state.upper()}",
-        details="\n\n".join(filter(None, [_text(body.get("long_description")), _text(body.get("custom_message"))]))
-        or None,
+        details=details(text(body.get("long_description")), text(body.get("custom_message"))),
         priority=_priority(body) if event_type is EventType.ALERT else None,
         links=_links(body, check_id, name),
         labels=_labels(body),
@@ -54,59 +54,41 @@ def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
 
 
 def _is_test(body: Mapping[str, Any]) -> bool:
-    if TEST_TEXT in (_text(body.get("long_description")) or "").lower():
+    if TEST_TEXT in (text(body.get("long_description")) or "").lower():
         return True
     empty_probes = body.get("first_probe") == {} and body.get("second_probe") == {}
-    return empty_probes and (_text(body.get("description")) or "").lower() == "test"
+    return empty_probes and (text(body.get("description")) or "").lower() == "test"
 
 
 def _priority(body: Mapping[str, Any]) -> Priority:
-    return Priority.LOW if (_text(body.get("importance_level")) or "").upper() == "LOW" else Priority.HIGH
+    return Priority.LOW if (text(body.get("importance_level")) or "").upper() == "LOW" else Priority.HIGH
 
 
 def _links(body: Mapping[str, Any], check_id: str, name: str) -> list[dict[str, str]]:
-    links = []
-    if (_text(body.get("check_type")) or "").upper() != "TRANSACTION":
-        links.append({"href": REPORT_URL.format(check_id=check_id), "text": "Pingdom report"})
-    params = body.get("check_params")
-    url = _text(params.get("full_url")) if isinstance(params, dict) else None
-    if url and url.startswith(("http://", "https://")):
-        links.append({"href": url, "text": name})
-    return links
+    report = REPORT_URL.format(check_id=check_id) if (text(body.get("check_type")) or "").upper() != "TRANSACTION" \
+        else None
+    return links((report, "Pingdom report"), (obj(body.get("check_params")).get("full_url"), name))
 
 
 def _labels(body: Mapping[str, Any]) -> dict[str, str]:
     tags = body.get("tags")
     labels = {tag.strip(): "" for tag in tags if isinstance(tag, str) and tag.strip()} if isinstance(tags, list) else {}
-    if check_type := _text(body.get("check_type")):
+    if check_type := text(body.get("check_type")):
         labels["checkType"] = check_type
     return labels
 
 
 def _custom_details(body: Mapping[str, Any]) -> dict[str, Any]:
-    params = body.get("check_params")
-    details: dict[str, Any] = {
-        "checkType": _text(body.get("check_type")),
-        "previousState": _text(body.get("previous_state")),
-        "stateChangedAt": _text(body.get("state_changed_utc_time")),
-        "hostname": _text(params.get("hostname")) if isinstance(params, dict) else None,
-        "port": params.get("port") if isinstance(params, dict) else None,
-        "probes": [_text(p.get("location")) for p in (body.get("first_probe"), body.get("second_probe"))
-                   if isinstance(p, dict) and _text(p.get("location"))] or None,
-    }
-    return {k: v for k, v in details.items() if v is not None}
-
-
-def _id(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    params = obj(body.get("check_params"))
+    return compact({
+        "checkType": text(body.get("check_type")),
+        "previousState": text(body.get("previous_state")),
+        "stateChangedAt": text(body.get("state_changed_utc_time")),
+        "hostname": text(params.get("hostname")),
+        "port": params.get("port"),
+        "probes": [found for probe in (body.get("first_probe"), body.get("second_probe"))
+                   if (found := text(obj(probe).get("location")))],
+    })
 
 
 LOGO = (

@@ -144,5 +144,5 @@ INTEGRATION = Integration(
         "Click 'Send Test Notification': tocsin records it as a test without paging anyone.",
     ),
     logo_svg=LOGO,
-    category="error-tracking",
+    category="error tracking",
 )

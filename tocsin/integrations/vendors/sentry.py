@@ -4,6 +4,13 @@ Keys: ``issue:<issue id>`` for issue alerts and issue changes (resolving the iss
 tocsin alert), ``metric_alert:<incident id>`` for metric alerts (stable across warning → critical →
 resolved). Installing or uninstalling the integration is recorded as a test. With ``clientSecret`` in the
 integration settings, ``Sentry-Hook-Signature`` (hex HMAC-SHA256 of the raw body) must match, else 401.
+
+An issue alert rule's "Send Test Notification" fires the action for a sample event (a real issue of the
+project) under a rule whose id is -1 (Sentry's TEST_NOTIFICATION_ID). Sentry names that id in
+``data.issue_alert.id`` when the integration has alert rule settings, and the rule's name in
+``triggered_rule``, which is empty when the rule is not named yet (and always in older Sentry releases,
+whose test rule had no label). Either is a test. A test of a named rule of an integration without alert rule
+settings carries no marker and is taken as an alert. Metric alerts have no test notification.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from tocsin.alerts.events import Comment, Event
 from tocsin.alerts.models import EventType, Priority
 from tocsin.errors import Problem
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
-from tocsin.integrations.common import first_text, links, obj, required_object, text
+from tocsin.integrations.vendor_values import first_text, links, obj, required_object, text
 
 ISSUE_ACTIONS = {"created": EventType.ALERT, "unresolved": EventType.ALERT, "resolved": EventType.RESOLVE,
                  "archived": EventType.RESOLVE, "ignored": EventType.RESOLVE, "assigned": EventType.COMMENT}
@@ -25,6 +32,7 @@ METRIC_ACTIONS = {"critical": (EventType.ALERT, Priority.HIGH), "warning": (Even
                   "resolved": (EventType.RESOLVE, None)}
 NO_EVENT_RESOURCES = frozenset({"error", "comment", "seer", "preprod_artifact"})
 HIGH_LEVELS = frozenset({"fatal", "error"})
+TEST_RULE_ID = "-1"
 
 
 def verify_signature(request: InboundRequest, secret: str) -> None:
@@ -57,6 +65,9 @@ def event_alert(body: Mapping[str, Any], data: Mapping[str, Any]) -> Parsed:
     if issue_id is None:
         raise BadPayload("Sentry event_alert: data.event.issue_id is missing", field="data.event.issue_id")
     rule = text(data.get("triggered_rule"))
+    if rule is None or text(obj(data.get("issue_alert")).get("id")) == TEST_RULE_ID:
+        return Parsed(test=True, note=f"Sentry alert rule test notification ({rule or 'rule not named yet'}, "
+                                      f"issue {issue_id})")
     details = "\n".join(filter(None, [f"Alert rule: {rule}" if rule else None, text(event.get("culprit"))]))
     return Parsed(events=[Event(
         event_type=EventType.ALERT,
@@ -161,7 +172,7 @@ INTEGRATION = Integration(
     parse=parse,
     validate_settings=validate,
     secret_settings=("clientSecret",),
-    category="errors",
+    category="error tracking",
     logo_svg=LOGO,
     setup_steps=(
         "In Sentry open Settings → Developer Settings → Custom Integrations → Create New Integration → "
@@ -172,5 +183,8 @@ INTEGRATION = Integration(
         "requests are then verified (Sentry-Hook-Signature) and forged ones refused.",
         "Pick the integration as the action of issue alert rules and of metric alert triggers (critical → HIGH, "
         "warning → LOW, resolved resolves).",
+        "An issue alert rule's 'Send Test Notification' is recorded as a test and pages nobody when the rule is "
+        "not named yet or the integration has alert rule settings; otherwise it opens an alert for Sentry's "
+        "sample issue (resolve it by hand).",
     ),
 )

@@ -20,6 +20,7 @@ from typing import Any
 from tocsin.alerts.events import MAX_KEY_LENGTH, Event
 from tocsin.alerts.models import EventType, Priority
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
+from tocsin.integrations.vendor_values import ident, links, text
 
 ORIGIN = "site24x7"
 STATES = {
@@ -38,9 +39,9 @@ CUSTOM_FIELDS = ("MONITORTYPE", "MONITOR_GROUPNAME", "FAILED_LOCATIONS", "INCIDE
 
 def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
     body = _body(request)
-    status = _text(body.get("STATUS"))
+    status = text(body.get("STATUS"))
     if status is None:
-        if not any(_text(body.get(name)) for name in INCIDENT_FIELDS):
+        if not any(text(body.get(name)) for name in INCIDENT_FIELDS):
             return Parsed(test=True)
         raise BadPayload("Site24x7 body without 'STATUS': tick 'Send Incident Parameters' in the webhook settings",
                          field="STATUS")
@@ -49,8 +50,8 @@ def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
     if state is None:
         return Parsed()
     event_type, priority = state
-    name = _text(body.get("MONITORNAME")) or _text(body.get("MONITORURL")) or key
-    reason = _text(body.get("INCIDENT_REASON"))
+    name = text(body.get("MONITORNAME")) or text(body.get("MONITORURL")) or key
+    reason = text(body.get("INCIDENT_REASON"))
     return Parsed(events=[Event(
         event_type=event_type,
         alert_key=key,
@@ -59,7 +60,7 @@ def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
         priority=priority,
         links=_links(body, name),
         labels=_labels(body.get("TAGS")),
-        custom_details={k: v for k in CUSTOM_FIELDS if (v := _text(body.get(k))) is not None},
+        custom_details={k: v for k in CUSTOM_FIELDS if (v := text(body.get(k))) is not None},
         origin=ORIGIN,
         client="Site24x7",
     )])
@@ -74,25 +75,17 @@ def _body(request: InboundRequest) -> dict[str, Any]:
 
 
 def _key(body: Mapping[str, Any]) -> str:
-    monitor_id = body.get("MONITOR_ID")
-    if isinstance(monitor_id, int) and not isinstance(monitor_id, bool):
-        return str(monitor_id)
-    for value in (monitor_id, body.get("MONITOR_DASHBOARD_LINK"), body.get("MONITORNAME")):
-        text = _text(value)
-        if text and len(text.lower()) <= MAX_KEY_LENGTH:
-            return text
+    for value in (ident(body.get("MONITOR_ID")), body.get("MONITOR_DASHBOARD_LINK"), body.get("MONITORNAME")):
+        found = text(value)
+        if found and len(found.lower()) <= MAX_KEY_LENGTH:
+            return found
     raise BadPayload("Site24x7 body names no monitor: 'MONITOR_ID', 'MONITOR_DASHBOARD_LINK' and 'MONITORNAME' "
                      "are all missing", field="MONITOR_ID")
 
 
 def _links(body: Mapping[str, Any], name: str) -> list[dict[str, str]]:
-    links = []
-    for field, label in (("MONITOR_DASHBOARD_LINK", "Site24x7"), ("RCA_LINK", "Root cause analysis"),
-                         ("MONITORURL", name)):
-        url = _text(body.get(field))
-        if url and url.startswith(("http://", "https://")):
-            links.append({"href": url, "text": label})
-    return links
+    return links((body.get("MONITOR_DASHBOARD_LINK"), "Site24x7"), (body.get("RCA_LINK"), "Root cause analysis"),
+                 (body.get("MONITORURL"), name))
 
 
 def _labels(tags: Any) -> dict[str, str]:
@@ -105,12 +98,6 @@ def _labels(tags: Any) -> dict[str, str]:
         name, _, value = item.strip().partition(":")
         labels[name.strip()] = value.strip()
     return labels
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 LOGO = (

@@ -13,13 +13,13 @@ row, all values strings). The action cannot add headers: the integration key in 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from tocsin.alerts.events import MAX_KEY_LENGTH, Event
+from tocsin.alerts.events import Event
 from tocsin.alerts.models import EventType, Priority
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
+from tocsin.integrations.vendor_values import details, fit_key, links, text
 
 ORIGIN = "splunk"
 LABEL_FIELDS = ("host", "source", "sourcetype", "index")
@@ -28,30 +28,30 @@ MAX_FIELDS = 50
 
 def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
     body = request.json_object()
-    sid = _text(body.get("sid"))
+    sid = text(body.get("sid"))
     if sid is None:
         raise BadPayload("not a Splunk webhook alert action body: 'sid' is missing", field="sid")
     result = body.get("result", {})
     if result is not None and not isinstance(result, dict):
         raise BadPayload("Splunk webhook body: 'result' must be an object", field="result")
     result = result or {}
-    search_name = _text(body.get("search_name"))
-    app = _text(body.get("app")) or "search"
+    search_name = text(body.get("search_name"))
+    app = text(body.get("app")) or "search"
     return Parsed(events=[Event(
         event_type=EventType.ALERT,
-        alert_key=_fit_key(f"{app}:{search_name}" if search_name else sid),
+        alert_key=fit_key(f"{app}:{search_name}" if search_name else sid),
         summary=search_name or f"Splunk alert {sid}",
         details=_details(result),
         priority=Priority.HIGH,
-        links=_links(body.get("results_link")),
-        labels={k: v for k in LABEL_FIELDS if (v := _text(result.get(k)))},
+        links=links((body.get("results_link"), "Splunk results")),
+        labels={k: v for k in LABEL_FIELDS if (v := text(result.get(k)))},
         custom_details={
-            **{k: v for k in ("sid", "app", "owner") if (v := _text(body.get(k)))},
+            **{k: v for k in ("sid", "app", "owner") if (v := text(body.get(k)))},
             "result": _visible_fields(result),
         },
         origin=ORIGIN,
         client="Splunk",
-        client_url=_text(body.get("results_link")),
+        client_url=text(body.get("results_link")),
     )])
 
 
@@ -63,25 +63,9 @@ def _visible_fields(result: Mapping[str, Any]) -> dict[str, Any]:
 
 def _details(result: Mapping[str, Any]) -> str | None:
     fields = _visible_fields(result)
-    raw = _text(fields.pop("_raw", None))
+    raw = text(fields.pop("_raw", None))
     lines = [f"{k}: {v if isinstance(v, str) else repr(v)}" for k, v in fields.items()]
-    return "\n\n".join(part for part in (raw, "\n".join(lines)) if part) or None
-
-
-def _links(value: Any) -> list[dict[str, str]]:
-    url = _text(value)
-    return [{"href": url, "text": "Splunk results"}] if url and url.startswith(("http://", "https://")) else []
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _fit_key(key: str) -> str:
-    # Saved search names can be long; a long key keeps a readable head and a digest of the whole.
-    if len(key.lower()) <= MAX_KEY_LENGTH:
-        return key
-    return f"{key[:200]}#{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+    return details(raw, "\n".join(lines))
 
 
 LOGO = (

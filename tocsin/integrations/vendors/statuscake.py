@@ -20,10 +20,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from tocsin.alerts.events import MAX_KEY_LENGTH, Event
+from tocsin.alerts.events import Event
 from tocsin.alerts.models import EventType, Priority
 from tocsin.errors import Problem
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
+from tocsin.integrations.vendor_values import fit_key, links
 
 ORIGIN = "statuscake"
 STATES = {"down": EventType.ALERT, "up": EventType.RESOLVE}
@@ -52,10 +53,10 @@ def parse(request: InboundRequest, settings: Mapping[str, Any]) -> Parsed:
     outcome = "timeout" if code in ("", "0") else f"HTTP {code}"
     return Parsed(events=[Event(
         event_type=event_type,
-        alert_key=_fit_key(f"{name}|{url}" if url else name),
+        alert_key=fit_key(f"{name}|{url}" if url else name),
         summary=f"{name} is {status.lower()} ({outcome})",
         priority=Priority.HIGH if event_type is EventType.ALERT else None,
-        links=[{"href": url, "text": name}] if url.startswith(("http://", "https://")) else [],
+        links=links((url, name)),
         labels={tag.strip(): "" for tag in body.get("Tags", "").split(",") if tag.strip()},
         custom_details={k: v for k in DETAIL_FIELDS if (v := body.get(k, "").strip())},
         origin=ORIGIN,
@@ -71,13 +72,6 @@ def _body(request: InboundRequest) -> dict[str, str]:
     if not text.strip():
         raise BadPayload("body is empty; StatusCake posts form fields (Name, Status, URL, …)", field="body")
     return request.form()
-
-
-def _fit_key(key: str) -> str:
-    # Test names and URLs are free text; a long key keeps a readable head and a digest of the whole.
-    if len(key.lower()) <= MAX_KEY_LENGTH:
-        return key
-    return f"{key[:200]}#{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
 
 def expected_token(username: str, api_key: str) -> str:
@@ -119,6 +113,8 @@ INTEGRATION = Integration(
     name="StatusCake",
     parse=parse,
     validate_settings=validate,
+    # Only the derived token is stored; apiKey is masked too should a client send it back.
+    secret_settings=("token", "apiKey"),
     logo_svg=LOGO,
     category="monitoring",
     setup_steps=(

@@ -19,7 +19,6 @@ multipart/form-data with the same JSON in the field ``data``, or, with method GE
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from email.message import Message
@@ -27,10 +26,10 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 
-from tocsin.alerts.events import MAX_KEY_LENGTH, Event
+from tocsin.alerts.events import Event
 from tocsin.alerts.models import EventType, Priority
-from tocsin.errors import Problem
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
+from tocsin.integrations.vendor_values import base_url_setting, compact, fit_key, ident, links, text
 
 ORIGIN = "uptime_kuma"
 DOWN, UP = 0, 1
@@ -110,7 +109,7 @@ def _without_monitor(msg: str) -> Parsed:
     else:
         key = f"notice:{msg}"
     return Parsed(events=[Event(
-        event_type=EventType.ALERT, alert_key=_fit_key(key), summary=msg, priority=Priority.LOW, origin=ORIGIN,
+        event_type=EventType.ALERT, alert_key=fit_key(key), summary=msg, priority=Priority.LOW, origin=ORIGIN,
         client="Uptime Kuma",
     )])
 
@@ -120,18 +119,18 @@ def _state_change(msg: str, heartbeat: dict[str, Any], monitor: dict[str, Any], 
     if isinstance(status, bool) or not isinstance(status, int):
         raise BadPayload("Uptime Kuma body: 'heartbeat.status' must be a number (0 down, 1 up)",
                          field="heartbeat.status")
-    monitor_id = _id(monitor.get("id")) or _id(heartbeat.get("monitorID"))
+    monitor_id = ident(monitor.get("id")) or ident(heartbeat.get("monitorID"))
     if monitor_id is None:
         raise BadPayload("Uptime Kuma body: 'monitor.id' (or 'heartbeat.monitorID') is missing", field="monitor.id")
     if status not in (DOWN, UP):
         return Parsed()
-    name = _text(monitor.get("name")) or f"monitor {monitor_id}"
+    name = text(monitor.get("name")) or f"monitor {monitor_id}"
     down = status == DOWN
     state = "Down" if down else "Up"
     return Parsed(events=[Event(
         event_type=EventType.ALERT if down else EventType.RESOLVE,
         alert_key=monitor_id,
-        summary=msg or f"[{name}] [{state}] {_text(heartbeat.get('msg')) or ''}".strip(),
+        summary=msg or f"[{name}] [{state}] {text(heartbeat.get('msg')) or ''}".strip(),
         details=_details(heartbeat, monitor, name),
         priority=Priority.HIGH if down else None,
         links=_links(monitor, monitor_id, name, settings),
@@ -145,89 +144,58 @@ def _state_change(msg: str, heartbeat: dict[str, Any], monitor: dict[str, Any], 
 def _details(heartbeat: Mapping[str, Any], monitor: Mapping[str, Any], name: str) -> str | None:
     target = _target(monitor)
     lines = [
-        _text(heartbeat.get("msg")),
-        f"Monitor: {_text(monitor.get('pathName')) or name} ({_text(monitor.get('type')) or 'unknown type'})",
+        text(heartbeat.get("msg")),
+        f"Monitor: {text(monitor.get('pathName')) or name} ({text(monitor.get('type')) or 'unknown type'})",
         f"Target: {target}" if target else None,
-        _text(monitor.get("description")),
+        text(monitor.get("description")),
     ]
     return "\n".join(line for line in lines if line)
 
 
+def _url(monitor: Mapping[str, Any]) -> str | None:
+    # Monitors that are not HTTP checks carry the form's placeholder "https://".
+    url = text(monitor.get("url"))
+    return url if url not in ("https://", "http://") else None
+
+
 def _target(monitor: Mapping[str, Any]) -> str | None:
-    url = _text(monitor.get("url"))
-    if url and url not in ("https://", "http://"):
+    if url := _url(monitor):
         return url
-    host = _text(monitor.get("hostname"))
-    port = _id(monitor.get("port"))
+    host = text(monitor.get("hostname"))
+    port = ident(monitor.get("port"))
     return f"{host}:{port}" if host and port else host
 
 
 def _links(monitor: Mapping[str, Any], monitor_id: str, name: str, settings: Mapping[str, Any]) -> list[dict[str, str]]:
-    links = []
     base = settings.get("baseUrl")
-    if isinstance(base, str) and base:
-        links.append({"href": f"{base.rstrip('/')}/dashboard/{monitor_id}", "text": "Uptime Kuma"})
-    url = _text(monitor.get("url"))
-    if url and url.startswith(("http://", "https://")) and url not in ("https://", "http://"):
-        links.append({"href": url, "text": name})
-    return links
+    page = f"{base.rstrip('/')}/dashboard/{monitor_id}" if isinstance(base, str) and base else None
+    return links((page, "Uptime Kuma"), (_url(monitor), name))
 
 
 def _labels(monitor: Mapping[str, Any]) -> dict[str, str]:
     labels: dict[str, str] = {}
     tags = monitor.get("tags")
     for tag in tags if isinstance(tags, list) else []:
-        if isinstance(tag, dict) and (tag_name := _text(tag.get("name"))):
-            labels[tag_name] = _text(tag.get("value")) or ""
+        if isinstance(tag, dict) and (tag_name := text(tag.get("name"))):
+            labels[tag_name] = text(tag.get("value")) or ""
     return labels
 
 
 def _custom_details(heartbeat: Mapping[str, Any], monitor: Mapping[str, Any]) -> dict[str, Any]:
-    details: dict[str, Any] = {
+    response = text(heartbeat.get("response"))
+    return compact({
         "monitorType": monitor.get("type"),
         "time": heartbeat.get("time"),
         "timezone": heartbeat.get("timezone"),
         "ping": heartbeat.get("ping"),
         "retries": heartbeat.get("retries"),
         "lastDownTime": heartbeat.get("lastDownTime"),
-    }
-    response = _text(heartbeat.get("response"))
-    if response:
-        details["response"] = response[:MAX_RESPONSE]
-    return {k: v for k, v in details.items() if v is not None}
-
-
-def _id(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _fit_key(key: str) -> str:
-    # Keys are free text here; a long one keeps a readable head and a digest of the whole.
-    if len(key.lower()) <= MAX_KEY_LENGTH:
-        return key
-    return f"{key[:200]}#{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+        "response": response[:MAX_RESPONSE] if response else None,
+    })
 
 
 def validate(settings: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = set(settings) - {"baseUrl"}
-    if unknown:
-        raise Problem(400, f"unknown Uptime Kuma setting(s) {sorted(unknown)}; the only one is 'baseUrl'",
-                      field="integrationSettings")
-    base = settings.get("baseUrl")
-    if base is None:
-        return {}
-    if not isinstance(base, str) or not base.startswith(("http://", "https://")) or len(base) > 500:
-        raise Problem(400, "integrationSettings.baseUrl must be an http(s) URL of at most 500 characters, "
-                           "e.g. https://status.example.com", field="integrationSettings.baseUrl")
-    return {"baseUrl": base.rstrip("/")}
+    return base_url_setting(settings, "Uptime Kuma", "https://status.example.com")
 
 
 LOGO = (

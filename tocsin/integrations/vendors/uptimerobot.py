@@ -20,6 +20,7 @@ from typing import Any
 from tocsin.alerts.events import Event
 from tocsin.alerts.models import EventType, Priority
 from tocsin.integrations.base import BadPayload, InboundRequest, Integration, Parsed
+from tocsin.integrations.vendor_values import links, text
 
 ORIGIN = "uptimerobot"
 FIELDS = ("monitorID", "monitorURL", "monitorFriendlyName", "alertType", "alertTypeFriendlyName", "alertDetails",
@@ -76,21 +77,15 @@ def _values(request: InboundRequest) -> dict[str, str]:
     values: dict[str, str] = {}
     for name in FIELDS:
         value = raw.get(name)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)
-        if isinstance(value, str) and value.strip() and not PLACEHOLDER.match(value.strip()):
-            values[name] = value.strip()
+        found = text(value) if not isinstance(value, bool) else None
+        if found is not None and not PLACEHOLDER.match(found):
+            values[name] = found
     return values
 
 
 def _links(values: Mapping[str, str], monitor_id: str, name: str) -> list[dict[str, str]]:
-    links = []
-    if monitor_id.isdigit():
-        links.append({"href": DASHBOARD_URL.format(monitor_id=monitor_id), "text": "UptimeRobot"})
-    url = values.get("monitorURL")
-    if url and url.startswith(("http://", "https://")):
-        links.append({"href": url, "text": name})
-    return links
+    dashboard = DASHBOARD_URL.format(monitor_id=monitor_id) if monitor_id.isdigit() else None
+    return links((dashboard, "UptimeRobot"), (values.get("monitorURL"), name))
 
 
 def _custom_details(values: Mapping[str, str]) -> dict[str, Any]:
