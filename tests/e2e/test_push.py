@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
-from tests.conftest import Factory
+from playwright.sync_api import expect
+
+from tests.conftest import START, Factory
 from tests.e2e.conftest import Api, Phone, Team
 from tests.notifications.push_service import PushService
+from tocsin.auth.models import Role
 from tocsin.engine.worker import Worker
 
 
@@ -101,3 +105,48 @@ def test_push_shows_a_notification_whose_accept_button_accepts_the_alert(
         return null;
     }""")
     assert result == {"title": f"Accepted: #{payload['alertId']}", "actions": 0}
+
+
+def test_a_coverage_request_push_opens_the_request(
+    phone: Phone, api: Api, factory: Factory, crew: Team, worker: Worker, push_service: PushService,
+) -> None:
+    receiver = crew.responder
+    sender = factory.user(Role.RESPONDER, teams=(crew.id,), name="Sam Sender")
+    schedule = api.call("POST", "/api/schedules", crew.admin, json={
+        "name": "Platform primary", "timezone": "UTC", "teams": [{"id": crew.id}],
+        "layers": [{"start": START.isoformat(), "users": [{"id": sender.id}]}]})
+    server_key = api.call("GET", "/api/push/vapid-public-key", receiver)["applicationServerKey"]
+    api.call("POST", "/api/users/me/push-subscriptions", receiver,
+             json=push_service.browser(server_key).subscription())
+    phone.context.grant_permissions(["notifications"], origin=phone.base_url)
+    phone.login(receiver)
+    phone.page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    cdp, registration_id = _registration_id(phone)
+    [service_worker] = phone.context.service_workers
+
+    start = START + timedelta(hours=3)
+    request = api.call("POST", "/api/coverage-requests", sender, json={
+        "receiver": {"id": receiver.id}, "message": "Flight home",
+        "shifts": [{"schedule": {"id": schedule["id"]}, "start": start.isoformat(),
+                    "end": (start + timedelta(hours=2)).isoformat()}]})
+    worker.run_until_idle()
+    [delivery] = push_service.deliveries
+    assert delivery.payload["coverageRequestId"] == request["id"]
+    cdp.send("ServiceWorker.deliverPushMessage", {"origin": phone.base_url, "registrationId": registration_id,
+                                                  "data": json.dumps(delivery.payload)})
+    shown = service_worker.evaluate("""async () => {
+        for (let i = 0; i < 100; i++) {
+            const found = await self.registration.getNotifications();
+            if (found.length) return found.map(n => n.title);
+            await new Promise(r => setTimeout(r, 50));
+        }
+        return [];
+    }""")
+    assert shown == ["Can you cover for Sam Sender?"]
+    # Clicking the notification's body opens the request in the app.
+    service_worker.evaluate("""async () => {
+        const [notification] = await self.registration.getNotifications();
+        self.dispatchEvent(new NotificationEvent("notificationclick", {notification}));
+    }""")
+    phone.page.wait_for_url(f"**/coverage-requests/{request['id']}", timeout=10_000)
+    expect(phone.page.get_by_text("Flight home")).to_be_visible()

@@ -96,6 +96,24 @@ def test_new_source_shows_the_url_and_key_once_and_the_key_works(client: TestCli
     assert [(s["name"], s["teams"][0]["id"]) for s in sources] == [("Grafana", team)]
 
 
+def test_the_picker_offers_email_and_heartbeat_and_an_email_source_shows_its_address(
+    client: TestClient, factory: Factory, team: int
+) -> None:
+    user = factory.user(Role.USER, teams=(team,))
+    web_login(client, user)
+    new = "/alert-sources/new"
+    page = client.get(new).text
+    for integration_type in ("EMAIL", "HEARTBEAT", "PROMETHEUS", "ZABBIX"):
+        assert f'<option value="{integration_type}"' in page
+    created = post(client, new, {"name": "Mailbox", "integration_type": "EMAIL", "team": str(team),
+                                 "status": "ACTIVE", "alert_creation": "ONE_OPEN_ALERT_PER_KEY",
+                                 "priority_rule": "HIGH"}, page=new)
+    assert created.status_code == 200, created.text
+    key = re.search(r'id="integration-key"[^>]*>([0-9a-f]{32})<', created.text)
+    assert key and f"{key[1]}@alerts.localhost" in created.text
+    assert "{integrationKey}" not in created.text
+
+
 def test_source_edit_rotate_and_delete(client: TestClient, factory: Factory, team: int) -> None:
     user = factory.user(Role.USER, teams=(team,))
     source = factory.source(teams=(team,))

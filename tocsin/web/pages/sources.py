@@ -17,8 +17,9 @@ from tocsin.auth.models import User
 from tocsin.deps import DbSession, State
 from tocsin.errors import Problem
 from tocsin.escalation import service as policies
-from tocsin.integrations import registry
+from tocsin.integrations import catalog
 from tocsin.schemas import PathId
+from tocsin.settings import Settings
 from tocsin.web import forms
 from tocsin.web.layout import page
 from tocsin.web.routing import redirect, web_router
@@ -26,20 +27,19 @@ from tocsin.web.security import WebUser
 
 router = web_router()
 
-API_TYPE = ("API", "tocsin API (ilert and PagerDuty event formats)")
 LABELS = {"name": "Name", "integrationType": "Integration", "alertGroupingWindow": "Grouping window",
           "autoResolutionTimeout": "Auto-resolve after", "teams": "Teams", "escalationPolicy": "Escalation policy"}
 
 
 def integration_types() -> list[tuple[str, str]]:
-    """API plus every vendor integration in the registry, by name."""
-    vendors = sorted(((i.type, i.name) for i in registry.integrations().values()), key=lambda pair: pair[1].lower())
-    return [API_TYPE, *[(t, n) for t, n in vendors if t != API_TYPE[0]]]
+    """Every type of the catalog (API, EMAIL, HEARTBEAT, then the tools by name)."""
+    return [(entry.type, entry.name) for entry in catalog.catalog("", "")]
 
 
-def setup_steps(integration_type: str, url: str) -> list[str]:
-    integration = registry.get(integration_type)
-    return [step.replace("{url}", url) for step in integration.setup_steps] if integration else []
+def setup_steps(integration_type: str, settings: Settings, key: str) -> list[str]:
+    """The catalog's steps for the type, with this source's URL or address in them."""
+    entry = catalog.entry(integration_type, settings.base_url, settings.email_domain)
+    return [step.replace(catalog.KEY_PLACEHOLDER, key) for step in entry.setup_steps] if entry else []
 
 
 @dataclass
@@ -98,9 +98,10 @@ def _form_page(request: Request, session: Session, user: User, draft: SourceDraf
 def _key_page(request: Request, session: Session, user: User, state: State, source: AlertSource, key: str,
               *, created: bool) -> Response:
     out = AlertSourceOut.of(source, key=key, base_url=state.settings.base_url)
-    url = out.integration_url or ""
+    url = out.integration_url or catalog.integration_email(source.integration_type, state.settings.email_domain,
+                                                           key) or ""
     return page(request, session, user, "sources/key.html", title=source.name, active="sources", source=source,
-                key=key, url=url, steps=setup_steps(source.integration_type, url), created=created,
+                key=key, url=url, steps=setup_steps(source.integration_type, state.settings, key), created=created,
                 base_url=state.settings.base_url)
 
 

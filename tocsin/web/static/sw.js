@@ -105,7 +105,7 @@ self.addEventListener("push", (event) => {
 });
 
 function pageFor(data) {
-  if (data.type === "coverage-request" || data.type === "coverage_request") {
+  if (data.kind === "coverage-request" || data.type === "coverage-request" || data.type === "coverage") {
     const id = data.coverageRequestId || data.id;
     if (id) return "/coverage-requests/" + encodeURIComponent(id);
   }
@@ -122,10 +122,17 @@ function pageFor(data) {
 async function openPage(path) {
   const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
   for (const client of windows) {
-    if ("focus" in client) {
+    try {
       await client.focus();
-      if ("navigate" in client) return client.navigate(path);
-      return client;
+    } catch (err) {
+      // Focusing needs the user's click on the notification; the app is still taken to the page.
+    }
+    if ("navigate" in client) {
+      try {
+        return await client.navigate(path);
+      } catch (err) {
+        // Not a page this worker controls: open a new window instead.
+      }
     }
   }
   return self.clients.openWindow(path);
