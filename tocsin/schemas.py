@@ -90,6 +90,20 @@ def _in_utc(moment: datetime) -> datetime:
 # An instant: an offset is required (naive times are refused); normalised to UTC.
 Timestamp = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
+ON_CALL_YEARS = (1970, 2199)
+
+
+def _on_call_range(moment: datetime) -> datetime:
+    first, last = ON_CALL_YEARS
+    if not first <= moment.year <= last:
+        raise ValueError(f"give a time between the years {first} and {last}")
+    return moment
+
+
+# An instant schedules compute with (layer starts, overrides, shift ranges): far enough from the ends of the
+# calendar that a window of a year around it, in any time zone, stays representable.
+OnCallTime = Annotated[Timestamp, AfterValidator(_on_call_range)]
+
 
 # Free text in a query string (URL-decoding cannot produce surrogates, but %00 is a NUL).
 QueryText = Annotated[str, AfterValidator(check_storable)]

@@ -140,3 +140,13 @@ def test_accepting_moves_the_receivers_shift_reminder(client: TestClient, crew: 
     mails(smtp_server)
     after(clock, worker, hours=25)  # Wednesday 11:30
     assert mails(smtp_server) == [(crew.bob.email, "On call in 30 min: Primary")]
+
+
+def test_a_request_for_a_running_shift_brings_no_reminders(client: TestClient, crew: Crew, clock: FrozenClock,
+                                                           worker: Worker, smtp_server: SmtpHandler) -> None:
+    clock.advance(timedelta(hours=2))  # Monday 11:00, in Alice's shift
+    made(client, crew.alice, crew.bob, shift(crew.schedule, "03-02T09:00", "03-02T15:00"))
+    worker.run_until_idle()
+    assert mails(smtp_server) == [(crew.bob.email, "Can you cover for Alice?")]
+    after(clock, worker, hours=5)
+    assert mails(smtp_server) == []

@@ -57,6 +57,8 @@ def test_expired_requests_leave_the_default_list_and_the_badge(client: TestClien
     listed = client.get("/api/coverage-requests", headers=crew.bob.headers,
                         params={"changedAfter": "2026-03-01T00:00:00Z"}).json()["items"]
     assert [(r["id"], r["expired"]) for r in listed] == [(request["id"], True)]
+    # It expired at 14:00: a list of what changed since 14:30 no longer shows it.
+    assert ids(client, crew.bob, changedAfter="2026-03-02T14:30:00Z") == []
 
 
 def test_pages_are_newest_first_with_a_cursor(client: TestClient, crew: Crew) -> None:

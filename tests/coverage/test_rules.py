@@ -145,3 +145,15 @@ def test_on_behalf_of_a_member(client: TestClient, crew: Crew, factory: Factory,
                     sender={"id": crew.alice.id})
     history = client.get(f"/api/coverage-requests/{by_admin['id']}/history", headers=crew.alice.headers).json()
     assert history[0]["action"] == "CREATED" and history[0]["detail"] == {"onBehalfOf": crew.alice.id}
+
+
+def test_a_receiver_who_left_the_team_cannot_accept(client: TestClient, crew: Crew, admin: Actor) -> None:
+    request = made(client, crew.alice, crew.bob, shift(crew.schedule, "03-04T10:00", "03-04T12:00"))
+    team = client.get(f"/api/teams/{crew.team}", headers=admin.headers).json()
+    members = [{"userId": m["user"]["id"] if "user" in m else m["userId"], "role": m["role"]}
+               for m in team["members"]]
+    kept = [m for m in members if m["userId"] != crew.bob.id]
+    assert client.put(f"/api/teams/{crew.team}", headers=admin.headers, json={"members": kept}).status_code == 200
+    refused = problem(act(client, crew.bob, request, "accept"), 409)
+    assert "no longer be on call" in refused["detail"] and refused["shift"] == 1
+    assert on_call(client, admin, crew.schedule, "03-04T11:00") == "Alice"

@@ -138,3 +138,14 @@ def test_take_when_nobody_is_on_call_needs_an_end(client: TestClient, admin: Act
     later = create_schedule(client, admin, teams=[team], layers=[rotation([bob], clock.now() + timedelta(days=3))])
     assert "give an end" in problem(client.post(f"/api/schedules/{later['id']}/take", headers=responder.headers),
                                     409)["detail"]
+
+
+def test_an_override_begun_in_the_past_covers_the_rest_and_a_split_keeps_its_author(
+    client: TestClient, admin: Actor, responder: Actor, bob: Actor, cy: Actor, schedule: dict[str, Any],
+) -> None:
+    early = override(client, admin, schedule, bob, "02T06:00", "02T20:00").json()["override"]
+    assert early["start"] == "2026-03-02T09:00:00Z"  # now: the past is not rewritten
+    override(client, responder, schedule, cy, "02T12:00", "02T13:00")
+    listed = client.get(f"/api/schedules/{schedule['id']}/overrides", headers=admin.headers).json()
+    assert [(o["user"]["name"], o["start"][11:16], o["createdBy"]) for o in listed] == [
+        ("Bob", "09:00", admin.id), ("Cy", "12:00", responder.id), ("Bob", "13:00", admin.id)]

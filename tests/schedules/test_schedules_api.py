@@ -194,3 +194,17 @@ def test_my_shifts_and_the_on_call_overview(client: TestClient, admin: Actor, re
     [entry] = overview["escalationPolicies"]
     assert entry["policy"]["id"] == policy["id"]
     assert [[u["name"] for u in level["users"]] for level in entry["levels"]] == [["Rita Responder"], ["Bob"]]
+
+
+def test_times_far_from_now_are_refused_not_failed(client: TestClient, admin: Actor, responder: Actor,
+                                                   team: int, factory: Factory) -> None:
+    body = {"name": "Ancient", "timezone": "America/Chicago", "teams": [{"id": team}],
+            "layers": [{"start": "0001-01-01T00:00:00Z", "users": [{"id": responder.id}]}]}
+    assert "between the years" in problem(client.post("/api/schedules", headers=admin.headers, json=body),
+                                          400)["detail"]
+    problem(client.get("/api/on-call", headers=admin.headers, params={"at": "9999-12-30T00:00:00Z"}), 400)
+    problem(client.get("/api/users/me/shifts", headers=admin.headers, params={"from": "9999-12-30T00:00:00Z"}), 400)
+    watcher = factory.user(Role.STAKEHOLDER, teams=(team,))
+    readonly = {**body, "layers": [{"start": "2026-03-02T09:00:00Z", "users": [{"id": watcher.id}]}]}
+    assert "read-only" in problem(client.post("/api/schedules", headers=admin.headers, json=readonly),
+                                  400)["detail"]

@@ -26,7 +26,7 @@ from tocsin.deps import CurrentUser, DbSession, State
 from tocsin.errors import Problem
 from tocsin.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from tocsin.schedules import service as schedules
-from tocsin.schemas import Page, PathId, QueryText, Timestamp
+from tocsin.schemas import OnCallTime, Page, PathId, QueryText, Timestamp
 from tocsin.timezones import zone
 
 router = APIRouter(prefix="/api/coverage-requests")
@@ -89,7 +89,7 @@ def count_requests(session: DbSession, user: CurrentUser, state: State) -> Cover
 def suggest(
     session: DbSession, user: CurrentUser, state: State,
     schedule_id: int = Query(alias="scheduleId", ge=1, le=2**53),
-    start: Timestamp = Query(), end: Timestamp = Query(),
+    start: OnCallTime = Query(), end: OnCallTime = Query(),
 ) -> list[SuggestionOut]:
     """Colleagues who may be on call in the schedule and are free then, least on call in the last 30 days first."""
     schedule = schedules.get_visible_schedule(session, user, schedule_id)

@@ -69,9 +69,13 @@ def verify(session: Session, clock: Clock, token: str) -> LinkGrant:
         raise InvalidToken("malformed link") from None
     if grant.expires_at <= clock.now():
         raise InvalidToken("link expired")
-    if session.get(CoverageLinkUse, grant.nonce) is not None:
+    if is_spent(session, grant):
         raise InvalidToken("link already used")
     return grant
+
+
+def is_spent(session: Session, grant: LinkGrant) -> bool:
+    return session.get(CoverageLinkUse, grant.nonce) is not None
 
 
 def spend(session: Session, clock: Clock, grant: LinkGrant) -> None:

@@ -116,6 +116,9 @@ def reminder_time(created_at: datetime, first_start: datetime) -> datetime:
 
 
 def _plan_reminders(session: Session, clock: Clock, request: CoverageRequest) -> None:
+    """Nothing to remind of when the first shift is already running: the request itself is the news."""
+    if request.first_start <= request.created_at:
+        return
     payload = {"requestId": request.id}
     enqueue(session, clock, REMIND_RECEIVERS, payload, run_at=reminder_time(request.created_at, request.first_start),
             dedup_key=f"coverage{request.id}.remind")
@@ -130,8 +133,11 @@ def _still_pending(ctx: JobContext) -> CoverageRequest | None:
     return request
 
 
-def _record(ctx: JobContext, request: CoverageRequest, action: CoverageAction) -> None:
-    ctx.session.add(CoverageEvent(request_id=request.id, at=ctx.clock.now(), action=action.value, detail={}))
+def record(session: Session, clock: Clock, request: CoverageRequest, actor: User | None, action: CoverageAction,
+           **detail: object) -> None:
+    """One entry of the request's history."""
+    session.add(CoverageEvent(request_id=request.id, at=clock.now(), actor_id=actor.id if actor else None,
+                              action=action.value, detail=dict(detail)))
 
 
 def on_remind_receivers(ctx: JobContext) -> None:
@@ -147,7 +153,7 @@ def on_remind_receivers(ctx: JobContext) -> None:
         text += shift_lines(ctx.session, request, user.timezone)
         _send(ctx.session, ctx.clock, request, user, "reminder", f"Reminder: can you cover for {sender}?", text,
               with_links=True)
-    _record(ctx, request, CoverageAction.REMINDED)
+    record(ctx.session, ctx.clock, request, None, CoverageAction.REMINDED)
 
 
 def on_tell_sender(ctx: JobContext) -> None:
@@ -160,7 +166,7 @@ def on_tell_sender(ctx: JobContext) -> None:
         text += shift_lines(ctx.session, request, sender.timezone)
         _send(ctx.session, ctx.clock, request, sender, "still-yours", "Your shift has started: it is still yours",
               text)
-    _record(ctx, request, CoverageAction.STILL_YOURS)
+    record(ctx.session, ctx.clock, request, None, CoverageAction.STILL_YOURS)
 
 
 def register(registry: JobRegistry) -> None:

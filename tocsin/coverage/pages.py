@@ -85,6 +85,8 @@ def perform(
         return checked
     grant, user, request = checked
     request = service.get_visible(session, user, request.id, for_update=True)
+    if links.is_spent(session, grant):  # another click on the same link won the row lock
+        return page(400, "This link was already used", _note("Open the request in tocsin to see where it stands."))
     try:
         if grant.action is LinkAction.ACCEPT:
             service.accept(session, state.clock, user, request)

@@ -12,22 +12,23 @@ from sqlalchemy.orm import Session
 from tocsin.alerts.schemas import IdRef, NamedRef
 from tocsin.auth.models import Team, User
 from tocsin.coverage.models import CoverageAction, CoverageEvent, CoverageRequest, CoverageState
-from tocsin.coverage.service import NewRequest, ShiftRange, is_expired
+from tocsin.coverage.service import MAX_SHIFTS, NewRequest, ShiftRange, is_expired
 from tocsin.schedules.models import Schedule
-from tocsin.schemas import ApiInput, ApiModel, Timestamp
+from tocsin.schemas import ApiInput, ApiModel, OnCallTime
 
 
 class CoverageShiftIn(ApiInput):
     schedule: IdRef
-    start: Timestamp
-    end: Timestamp
+    start: OnCallTime
+    end: OnCallTime
 
 
 class CoverageRequestIn(ApiInput):
     receiver: IdRef | None = Field(default=None, description="The colleague asked; or use receiverTeam")
     receiver_team: IdRef | None = Field(default=None, description="Ask every member of a team; the first to accept")
     sender: IdRef | None = Field(default=None, description="Admins and team admins: ask on behalf of this member")
-    shifts: list[CoverageShiftIn] = Field(description="Whole shifts of the sender or parts of them (at most 50)")
+    shifts: list[CoverageShiftIn] = Field(max_length=MAX_SHIFTS,
+                                          description="Whole shifts of the sender or parts of them (at most 50)")
     message: str | None = Field(default=None, description="At most 1,000 characters")
 
     def new(self) -> NewRequest:

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tocsin.auth.models import Role, Team, TeamMember, TeamRole, User
+from tocsin.auth.service import can_respond
 from tocsin.clock import Clock
 from tocsin.coverage import notify
 from tocsin.coverage.models import (
@@ -49,12 +50,6 @@ class NewRequest:
 
 def is_expired(request: CoverageRequest, now: datetime) -> bool:
     return request.expires_at <= now
-
-
-def _record(session: Session, clock: Clock, request: CoverageRequest, actor: User | None, action: CoverageAction,
-            **detail: object) -> None:
-    session.add(CoverageEvent(request_id=request.id, at=clock.now(), actor_id=actor.id if actor else None,
-                              action=action.value, detail=dict(detail)))
 
 
 # --- visibility -----------------------------------------------------------------------------
@@ -158,7 +153,7 @@ def _receivers(session: Session, sender: User, new: NewRequest,
         if receiver is None:
             raise Problem(400, f"user {new.receiver_id} does not exist", field="receiver")
         for schedule, _window in shifts:
-            if schedule.teams and not (schedule.team_ids & receiver.team_ids):
+            if not schedules.may_be_on_call(schedule, receiver):
                 raise Problem(400, f"{receiver.name} is not in the teams of {schedule.name}, so cannot be on call "
                                    "there", slug="receiver-not-allowed", field="receiver")
         return [receiver], None
@@ -166,8 +161,7 @@ def _receivers(session: Session, sender: User, new: NewRequest,
     if team is None or not (sender.is_admin or team.id in sender.team_ids):
         raise Problem(400, f"team {new.receiver_team_id} does not exist or is not yours", field="receiverTeam")
     members = [session.get(User, m.user_id) for m in team.members if m.user_id != sender.id]
-    allowed = [u for u in members if u is not None and all(
-        not s.teams or (s.team_ids & u.team_ids) for s, _w in shifts)]
+    allowed = [u for u in members if u is not None and all(schedules.may_be_on_call(s, u) for s, _w in shifts)]
     if not allowed:
         raise Problem(400, f"nobody else in {team.name} may be on call in those schedules", field="receiverTeam")
     return allowed, team
@@ -175,10 +169,9 @@ def _receivers(session: Session, sender: User, new: NewRequest,
 
 def possible_receivers(session: Session, sender: User, schedule_ids: Sequence[int]) -> list[User]:
     """Everyone the sender may ask to cover shifts of these schedules (as `create` checks it), by name."""
-    found = session.scalars(select(Schedule).where(Schedule.id.in_(list(schedule_ids))))
-    wanted = [s for s in found if s.teams]
-    return [u for u in session.scalars(select(User).order_by(User.name, User.id))
-            if u.id != sender.id and all(s.team_ids & u.team_ids for s in wanted)]
+    wanted = list(session.scalars(select(Schedule).where(Schedule.id.in_(list(schedule_ids)))))
+    users = session.scalars(select(User).options(selectinload(User.memberships)).order_by(User.name, User.id))
+    return [u for u in users if u.id != sender.id and all(schedules.may_be_on_call(s, u) for s in wanted)]
 
 
 def possible_teams(session: Session, sender: User) -> list[Team]:
@@ -225,7 +218,7 @@ def create(session: Session, clock: Clock, actor: User, new: NewRequest) -> Cove
     request.recipients = [CoverageRecipient(user_id=u.id) for u in receivers]
     session.add(request)
     session.flush()
-    _record(session, clock, request, actor, CoverageAction.CREATED,
+    notify.record(session, clock, request, actor, CoverageAction.CREATED,
             **({"onBehalfOf": sender.id} if sender.id != actor.id else {}))
     notify.created(session, clock, request, receivers)
     return request
@@ -263,12 +256,18 @@ def accept(session: Session, clock: Clock, user: User, request: CoverageRequest)
     now = clock.now()
     sender = session.get(User, request.sender_id)
     assert sender is not None
+    # Lock every schedule first, in id order, so that accepts of overlapping requests cannot deadlock.
+    ids = sorted({s.schedule_id for s in request.shifts if s.end > now})
+    locked = {s.id: s for s in session.scalars(select(Schedule).where(Schedule.id.in_(ids))
+                                                .order_by(Schedule.id).with_for_update())}
     plans: list[tuple[Schedule, Window]] = []
     for index, shift in enumerate(request.shifts):
         if shift.end <= now:
             continue  # that part has passed; the rest is still handed over
-        schedule = session.get(Schedule, shift.schedule_id, with_for_update=True)
-        assert schedule is not None
+        schedule = locked[shift.schedule_id]
+        if not schedules.may_be_on_call(schedule, user):
+            raise Problem(409, f"shift {index + 1}: you can no longer be on call in {schedule.name}",
+                          slug="receiver-not-allowed", extra={"shift": index + 1, "schedule": schedule.id})
         window = Window(max(shift.start, now), shift.end)
         problem = _not_on_call_detail(session, schedule, sender, window)
         if problem:
@@ -279,7 +278,7 @@ def accept(session: Session, clock: Clock, user: User, request: CoverageRequest)
         changes.hand_over(session, clock, schedule, user.id, window, created_by=user.id)
     _change(request, clock, CoverageState.ACCEPTED, user)
     mine.state, mine.acted_at = CoverageState.ACCEPTED.value, now
-    _record(session, clock, request, user, CoverageAction.ACCEPTED)
+    notify.record(session, clock, request, user, CoverageAction.ACCEPTED)
     session.flush()
     notify.accepted(session, clock, request, user)
     return request
@@ -294,13 +293,13 @@ def decline(session: Session, clock: Clock, user: User, request: CoverageRequest
     _require_pending(request, clock, "declined")
     comment = (comment or "").strip() or None
     mine.state, mine.decline_comment, mine.acted_at = CoverageState.DECLINED.value, comment, clock.now()
-    _record(session, clock, request, user, CoverageAction.DECLINED, **({"comment": comment} if comment else {}))
+    notify.record(session, clock, request, user, CoverageAction.DECLINED, **({"comment": comment} if comment else {}))
     everyone = all(r.state == CoverageState.DECLINED.value for r in request.recipients)
     if everyone:
         _change(request, clock, CoverageState.DECLINED, user)
         request.decline_comment = comment
     session.flush()
-    if everyone or request.receiver_team_id is None:
+    if everyone:
         notify.declined(session, clock, request, user, comment, everyone=everyone)
 
 
@@ -314,7 +313,7 @@ def cancel(session: Session, clock: Clock, user: User, request: CoverageRequest)
                            "can send you a coverage request", slug="accepted", extra={"state": request.state})
     _require_pending(request, clock, "cancelled")
     _change(request, clock, CoverageState.CANCELLED, user)
-    _record(session, clock, request, user, CoverageAction.CANCELLED)
+    notify.record(session, clock, request, user, CoverageAction.CANCELLED)
     session.flush()
     notify.cancelled(session, clock, request)
 
@@ -344,15 +343,18 @@ def _mine(user: User, direction: str | None) -> ColumnElement[bool]:
 
 def list_requests(session: Session, clock: Clock, user: User, q: ListQuery) -> list[CoverageRequest]:
     pending = CoverageRequest.state == CoverageState.PENDING.value
+    live = and_(pending, CoverageRequest.expires_at > clock.now())
     conditions: list[ColumnElement[bool]] = [_mine(user, q.direction)]
     if q.created_after is not None:
-        conditions.append(or_(CoverageRequest.created_at >= q.created_after, pending))
+        conditions.append(or_(CoverageRequest.created_at >= q.created_after, live))
     if q.changed_after is not None:
-        conditions.append(or_(CoverageRequest.changed_at >= q.changed_after, pending))
+        # Expiring is a change too: an unanswered request shows, marked expired, for as long as an answer would.
+        expired_since = and_(pending, CoverageRequest.expires_at >= q.changed_after)
+        conditions.append(or_(CoverageRequest.changed_at >= q.changed_after, live, expired_since))
     if q.states is not None:
         conditions.append(CoverageRequest.state.in_([s.value for s in q.states]) if q.states else false())
     if q.created_after is None and q.changed_after is None and q.states is None:
-        conditions.append(and_(pending, CoverageRequest.expires_at > clock.now()))
+        conditions.append(live)
     if q.before_id is not None:
         conditions.append(CoverageRequest.id < q.before_id)
     query = select(CoverageRequest).where(*conditions).order_by(CoverageRequest.id.desc()).limit(q.limit)
@@ -394,7 +396,7 @@ def suggestions(session: Session, clock: Clock, user: User, schedule: Schedule, 
     past = Window(now - SUGGESTION_LOOKBACK, now)
     found = []
     for candidate in session.scalars(select(User).where(User.id.in_(ids)).order_by(User.name)):
-        if oncall.user_shifts(session, candidate.id, window):
+        if not can_respond(candidate) or oncall.user_shifts(session, candidate.id, window):
             continue  # on call somewhere then already
         hours = sum((s.shift.duration for s in oncall.user_shifts(session, candidate.id, past)), timedelta())
         found.append(Suggestion(candidate, hours.total_seconds() / 3600))

@@ -36,7 +36,7 @@ from tocsin.schedules.schemas import (
     TakeIn,
     shift_source,
 )
-from tocsin.schemas import PathId, QueryText, Timestamp, UserRef
+from tocsin.schemas import OnCallTime, PathId, QueryText, UserRef
 
 router = APIRouter(prefix="/api")
 TAG: list[str | Enum] = ["schedules"]
@@ -116,8 +116,8 @@ def delete_schedule(schedule_id: PathId, session: DbSession, user: CurrentUser, 
 @router.get("/schedules/{schedule_id}/shifts", response_model=ShiftsOut, tags=TAG)
 def get_shifts(
     schedule_id: PathId, session: DbSession, user: CurrentUser, state: State,
-    start: Timestamp | None = Query(default=None, alias="from", description="Default: now"),
-    until: Timestamp | None = Query(default=None, description="Default: 7 days after `from`; at most one year"),
+    start: OnCallTime | None = Query(default=None, alias="from", description="Default: now"),
+    until: OnCallTime | None = Query(default=None, description="Default: 7 days after `from`; at most one year"),
     include_layers: bool = Query(default=False, alias="includeLayers", description="Also each layer's own shifts"),
 ) -> ShiftsOut:
     """Final shifts in the range, each with the layer or override it comes from."""
@@ -143,7 +143,7 @@ def _on_call_out(session: Session, schedule: Schedule, at: datetime, answer: OnC
 @router.get("/schedules/{schedule_id}/on-call", response_model=OnCallOut, tags=TAG)
 def get_on_call(
     schedule_id: PathId, session: DbSession, user: CurrentUser, state: State,
-    at: Timestamp | None = Query(default=None, description="Default: now"),
+    at: OnCallTime | None = Query(default=None, description="Default: now"),
 ) -> OnCallOut:
     """Who is on call at `at`, since when and until when, and who is next."""
     schedule = service.get_visible_schedule(session, user, schedule_id)
@@ -154,8 +154,8 @@ def get_on_call(
 @router.get("/users/me/shifts", response_model=list[MyShiftOut], tags=TAG)
 def my_shifts(
     session: DbSession, user: CurrentUser, state: State,
-    start: Timestamp | None = Query(default=None, alias="from", description="Default: now"),
-    until: Timestamp | None = Query(default=None, description="Default: 7 days after `from`; at most one year"),
+    start: OnCallTime | None = Query(default=None, alias="from", description="Default: now"),
+    until: OnCallTime | None = Query(default=None, description="Default: 7 days after `from`; at most one year"),
 ) -> list[MyShiftOut]:
     """My final shifts in every schedule, in time order."""
     window = _window(state, start, until)
@@ -169,7 +169,7 @@ def my_shifts(
 @router.get("/on-call", response_model=OnCallEverywhere, tags=TAG)
 def on_call_everywhere(
     session: DbSession, user: CurrentUser, state: State,
-    at: Timestamp | None = Query(default=None, description="Default: now"),
+    at: OnCallTime | None = Query(default=None, description="Default: now"),
 ) -> OnCallEverywhere:
     """Who is on call at `at` in every schedule, and who each level of every escalation policy would page."""
     moment = at or state.clock.now()
@@ -209,8 +209,8 @@ def create_override(schedule_id: PathId, body: OverrideIn, session: DbSession, u
 @router.get("/schedules/{schedule_id}/overrides", response_model=list[OverrideOut], tags=TAG)
 def list_overrides(
     schedule_id: PathId, session: DbSession, user: CurrentUser, state: State,
-    start: Timestamp | None = Query(default=None, alias="from", description="Default: now"),
-    until: Timestamp | None = Query(default=None, description="Default: one year after `from`"),
+    start: OnCallTime | None = Query(default=None, alias="from", description="Default: now"),
+    until: OnCallTime | None = Query(default=None, description="Default: one year after `from`"),
 ) -> list[OverrideOut]:
     schedule = service.get_visible_schedule(session, user, schedule_id)
     begin = start or state.clock.now()

@@ -124,9 +124,11 @@ def create_override(
 ) -> OverrideResult:
     """Put `user_id` on call from start to end; older overrides in the range are trimmed, split or removed."""
     require_can_override(session, actor, schedule)
-    window = service.check_range(start, end, what="override")
+    service.check_range(start, end, what="override")
     if end <= clock.now():
         raise Problem(400, "the override is entirely in the past", slug="range-in-past", field="end")
+    # What is past stays as it was: an override begun in the past covers the rest of its range.
+    window = Window(max(start, clock.now()), end)
     service.allowed_on(session, schedule, user_id)
     return place_override(session, clock, schedule, user_id, window, created_by=actor.id)
 
@@ -147,9 +149,10 @@ def place_override(
     for override_id, new_start, new_end in plan.resize:
         by_id[override_id].start, by_id[override_id].end = new_start, new_end
     now = clock.now()
-    for part_user, part_start, part_end in plan.create:
-        session.add(ScheduleOverride(schedule_id=schedule.id, user_id=part_user, start=part_start, end=part_end,
-                                     created_by_id=created_by, created_at=now))
+    for source_id, part_start, part_end in plan.create:
+        source = by_id[source_id]  # the right-hand part of an override split in two keeps its history
+        session.add(ScheduleOverride(schedule_id=schedule.id, user_id=source.user_id, start=part_start, end=part_end,
+                                     created_by_id=source.created_by_id, created_at=source.created_at))
     override = ScheduleOverride(schedule_id=schedule.id, user_id=user_id, start=start, end=end,
                                 created_by_id=created_by, created_at=now)
     session.add(override)

@@ -13,7 +13,7 @@ class OverridePlan:
     delete: list[int] = field(default_factory=list)
     # (id, new start, new end) for overrides that keep a part
     resize: list[tuple[int, datetime, datetime]] = field(default_factory=list)
-    # (user id, start, end) for the right-hand part of an override the new one splits in two
+    # (id of the override split in two, start, end) for its right-hand part
     create: list[tuple[int, datetime, datetime]] = field(default_factory=list)
 
 
@@ -25,7 +25,7 @@ def plan_override(existing: list[Override], start: datetime, end: datetime) -> O
         keeps_left, keeps_right = o.start < start, o.end > end
         if keeps_left and keeps_right:
             plan.resize.append((o.id, o.start, start))
-            plan.create.append((o.user_id, end, o.end))
+            plan.create.append((o.id, end, o.end))
         elif keeps_left:
             plan.resize.append((o.id, o.start, start))
         elif keeps_right:

@@ -72,7 +72,7 @@ def plan(session: Session, clock: Clock, user_ids: Iterable[int], *, after: date
     now = clock.now()
     for reminder in reminders:
         lead = timedelta(minutes=reminder.minutes_before)
-        # A shift whose reminder time has passed already gets none; `after` skips one just reminded.
+        # A shift starting sooner than the lead time is reminded of at once; `after` skips one just reminded.
         upcoming = next_stretch(session, reminder.user_id, max(after or now, now))
         if upcoming is None:
             continue

@@ -12,7 +12,7 @@ from tocsin.schedules.compose import OVERRIDE
 from tocsin.schedules.definitions import WEEKDAYS, OnCallAnswer, Shift, ShiftUnit
 from tocsin.schedules.models import Schedule, ScheduleLayer, ScheduleOverride, ScheduleType
 from tocsin.schedules.service import LayerSpec, ScheduleSpec
-from tocsin.schemas import ApiInput, ApiModel, Timestamp, UserRef
+from tocsin.schemas import ApiInput, ApiModel, OnCallTime, UserRef
 from tocsin.timezones import require_timezone
 
 MAX_LAYERS = 10
@@ -51,8 +51,8 @@ class RestrictionIo(ApiInput):
 
 class LayerIn(ApiInput):
     name: Name | None = None
-    start: Timestamp = Field(description="First handoff; its wall-clock time in the zone is the handoff time")
-    end: Timestamp | None = None
+    start: OnCallTime = Field(description="First handoff; its wall-clock time in the zone is the handoff time")
+    end: OnCallTime | None = None
     users: list[IdRef] = Field(min_length=1, max_length=MAX_LAYER_USERS, description="The rotation, in order")
     shift_unit: ShiftUnit = ShiftUnit.DAYS
     shift_length: int = Field(default=1, ge=1, description="Shift length in shiftUnit (e.g. 1 WEEKS)")
@@ -68,8 +68,8 @@ class LayerIn(ApiInput):
 
 class StaticShiftIn(ApiInput):
     user: IdRef
-    start: Timestamp
-    end: Timestamp
+    start: OnCallTime
+    end: OnCallTime
 
 
 class ScheduleIn(ApiInput):
@@ -241,8 +241,8 @@ class OnCallOut(ApiModel):
 
 class OverrideIn(ApiInput):
     user: IdRef
-    start: Timestamp
-    end: Timestamp
+    start: OnCallTime
+    end: OnCallTime
 
 
 class OverrideOut(ApiModel):
@@ -265,8 +265,8 @@ class OverrideCreated(ApiModel):
 
 
 class TakeIn(ApiInput):
-    start: Timestamp | None = Field(default=None, description="Default: now")
-    end: Timestamp | None = Field(default=None, description="Default: the end of the current on-call shift")
+    start: OnCallTime | None = Field(default=None, description="Default: now")
+    end: OnCallTime | None = Field(default=None, description="Default: the end of the current on-call shift")
 
 
 class MyShiftOut(ApiModel):

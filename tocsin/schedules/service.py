@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, not_, or_, select, true
 from sqlalchemy.orm import Session
 
-from tocsin.auth.models import TeamMember, User
-from tocsin.auth.service import can_configure, owner_teams
+from tocsin.auth.models import Role, TeamMember, User
+from tocsin.auth.service import can_configure, can_respond, owner_teams
 from tocsin.clock import Clock
 from tocsin.errors import Problem, forbidden, not_found
 from tocsin.schedules.definitions import (
@@ -77,12 +77,20 @@ def require_can_manage(user: User, schedule: Schedule) -> None:
         raise forbidden("only admins and members of the schedule's teams may change it")
 
 
+def may_be_on_call(schedule: Schedule, user: User) -> bool:
+    """Responders (not read-only stakeholders) in the schedule's teams; in a schedule of no team, anyone."""
+    return can_respond(user) and (not schedule.teams or bool(schedule.team_ids & user.team_ids))
+
+
 def allowed_on(session: Session, schedule: Schedule, user_id: int) -> User:
-    """The user, if they may be on call in the schedule: members of its teams (anyone when it has none)."""
+    """The user, if they may be on call in the schedule (see may_be_on_call); 400 saying why not."""
     user = session.get(User, user_id)
     if user is None:
         raise Problem(400, f"user {user_id} does not exist", slug="unknown-user", field="user")
-    if schedule.teams and not (schedule.team_ids & user.team_ids):
+    if not can_respond(user):
+        raise Problem(400, f"{user.name} has read-only access and cannot be on call", slug="read-only-user",
+                      field="user")
+    if not may_be_on_call(schedule, user):
         names = ", ".join(sorted(t.name for t in schedule.teams))
         raise Problem(400, f"{user.name} is not a member of the schedule's team(s) ({names})",
                       slug="user-not-in-team", field="user")
@@ -91,7 +99,7 @@ def allowed_on(session: Session, schedule: Schedule, user_id: int) -> User:
 
 def allowed_users(session: Session, schedule: Schedule) -> list[User]:
     """Everyone `allowed_on` accepts for the schedule, by name."""
-    query = select(User).order_by(User.name, User.id)
+    query = select(User).where(User.role != Role.STAKEHOLDER.value).order_by(User.name, User.id)
     if schedule.teams:
         members = select(TeamMember.user_id).where(TeamMember.team_id.in_(schedule.team_ids))
         query = query.where(User.id.in_(members))

@@ -186,14 +186,19 @@ def _has_actions(links: list[tuple[str, str]]) -> bool:
     return any(label in ("Accept", "Resolve") for label, _url in links)
 
 
+def _footer(message: OutboundMessage, links: list[tuple[str, str]]) -> str:
+    """The small print: what the alert's action links do, or the footer a message not about an alert brings."""
+    if message.alert is not None:
+        return FOOTER if _has_actions(links) else ""
+    return str(message.extra.get("footer") or "")
+
+
 def render_text(message: OutboundMessage) -> str:
     parts = [message.text.strip()]
     links = _links(message)
     if links:
         parts.append("\n".join(f"{label}: {url}" for label, url in links))
-    if message.alert is not None and _has_actions(links):
-        parts.append(FOOTER)
-    parts.append(str(message.extra.get("footer") or ""))
+    parts.append(_footer(message, links))
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
@@ -221,7 +226,7 @@ def render_html(message: OutboundMessage) -> str:
         f"{html.escape(label)}</a>"
         for label, url in links
     )
-    footer = FOOTER if message.alert is not None and _has_actions(links) else str(message.extra.get("footer") or "")
+    footer = _footer(message, links)
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{html.escape(one_line(message.subject))}</title></head>
