@@ -75,7 +75,9 @@ def _window(state: State, start: datetime | None, until: datetime | None) -> Win
 
 @router.get("/schedules", response_model=list[ScheduleOut], tags=TAG)
 def list_schedules(session: DbSession, user: CurrentUser) -> list[ScheduleOut]:
-    return [_schedule_out(session, s) for s in service.list_schedules(session, user)]
+    schedules = service.list_schedules(session, user)
+    names = _names(session, {uid for s in schedules for uid in service.people_of(s)})  # one query for all
+    return [ScheduleOut.of(s, names) for s in schedules]
 
 
 @router.post("/schedules", status_code=201, response_model=ScheduleOut, tags=TAG)
@@ -135,8 +137,13 @@ def get_shifts(
                      shifts=[ShiftOut.of(s, names, layer_names) for s in found.final], layers=layers)
 
 
-def _on_call_out(session: Session, schedule: Schedule, at: datetime, answer: OnCallAnswer) -> OnCallOut:
-    users = _users(session, [uid for uid in (answer.user_id, answer.next_user_id) if uid is not None])
+def _people_of(answers: Iterable[OnCallAnswer]) -> set[int]:
+    return {uid for a in answers for uid in (a.user_id, a.next_user_id) if uid is not None}
+
+
+def _on_call_out(session: Session, schedule: Schedule, at: datetime, answer: OnCallAnswer,
+                 users: dict[int, tuple[str, str]] | None = None) -> OnCallOut:
+    users = users if users is not None else _users(session, _people_of([answer]))
     return OnCallOut.of(schedule, at, answer, users, _layer_names(schedule))
 
 
@@ -179,9 +186,10 @@ def on_call_everywhere(
                                                                               for u in lv.users])
                                      for lv in p.levels])
                 for p in found.policies]
+    users = _users(session, _people_of(s.answer for s in found.schedules))  # one query for every schedule
     return OnCallEverywhere(
         at=moment,
-        schedules=[_on_call_out(session, s.schedule, moment, s.answer) for s in found.schedules],
+        schedules=[_on_call_out(session, s.schedule, moment, s.answer, users) for s in found.schedules],
         escalation_policies=policies,
     )
 
