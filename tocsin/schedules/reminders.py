@@ -21,22 +21,11 @@ from tocsin.notifications.models import MessageKind
 from tocsin.notifications.personal import notify_personal
 from tocsin.schedules.definitions import Window
 from tocsin.schedules.models import ShiftReminder
-from tocsin.schedules.oncall import UserShift, user_shifts
+from tocsin.schedules.oncall import UserShift, stretches, user_shifts
 from tocsin.timezones import zone
 
 REMIND = "schedule.shift_reminder"
 LOOKAHEAD = timedelta(days=35)
-
-
-def stretches(shifts: list[UserShift]) -> list[UserShift]:
-    """Shift pieces of one schedule that follow each other are one stretch on call; its start matters."""
-    starts: list[UserShift] = []
-    last_end: dict[int, datetime] = {}
-    for item in shifts:
-        if last_end.get(item.schedule.id) != item.shift.start:
-            starts.append(item)
-        last_end[item.schedule.id] = item.shift.end
-    return starts
 
 
 def next_stretch(session: Session, user_id: int, after: datetime) -> UserShift | None:
