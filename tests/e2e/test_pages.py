@@ -12,6 +12,14 @@ from tests.e2e.conftest import Api, Phone, Team
 from tocsin.auth.models import Role
 
 
+def visit_each(phone: Phone, pages: list[tuple[str, str]], scheme: str) -> None:
+    """Open each page: its heading shows, axe finds nothing serious, and a screenshot is saved."""
+    for name, path in pages:
+        phone.goto(path)
+        expect(phone.page.locator("main h1").first).to_be_visible()
+        phone.check_accessible(f"{name} ({scheme})")
+        phone.screenshot(f"page-{name}-{scheme}")
+
 def test_main_pages_are_accessible_at_phone_size_in_light_and_dark(
     phone: Phone, api: Api, factory: Factory, crew: Team,
 ) -> None:
@@ -53,11 +61,7 @@ def test_main_pages_are_accessible_at_phone_size_in_light_and_dark(
     phone.login(crew.admin)
     for scheme in ("light", "dark"):
         phone.page.emulate_media(color_scheme=scheme)
-        for name, path in pages:
-            phone.goto(path)
-            expect(phone.page.locator("main h1").first).to_be_visible()
-            phone.check_accessible(f"{name} ({scheme})")
-            phone.screenshot(f"page-{name}-{scheme}")
+        visit_each(phone, pages, scheme)
         phone.goto("/alerts")
         phone.page.get_by_role("button", name="Menu").tap()
         expect(phone.page.locator("#menu")).to_be_visible()
@@ -111,11 +115,7 @@ def test_on_call_pages_are_accessible_at_phone_size_in_light_and_dark(
     phone.login(rita)
     for scheme in ("light", "dark"):
         phone.page.emulate_media(color_scheme=scheme)
-        for name, path in pages:
-            phone.goto(path)
-            expect(phone.page.locator("main h1").first).to_be_visible()
-            phone.check_accessible(f"{name} ({scheme})")
-            phone.screenshot(f"page-{name}-{scheme}")
+        visit_each(phone, pages, scheme)
         phone.goto("/coverage-requests/new")
         phone.page.locator(".pick input[type=checkbox]").first.check()
         phone.page.get_by_role("button", name=re.compile("^Next")).tap()
