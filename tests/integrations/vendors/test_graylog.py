@@ -6,32 +6,14 @@ import pytest
 
 from tests.integrations.vendors._support_batch2 import (
     assert_bad,
-    assert_case,
-    assert_catalog_entry,
-    assert_rejects_garbage,
-    body_files,
-    expected,
     json_request,
     load_json,
     request_for,
 )
 from tocsin.integrations.base import InboundRequest
-from tocsin.integrations.vendors.graylog import INTEGRATION, parse
+from tocsin.integrations.vendors.graylog import parse
 
 VENDOR = "graylog"
-
-
-def test_every_fixture_has_an_expectation() -> None:
-    assert body_files(VENDOR) == sorted(expected(VENDOR))
-
-
-@pytest.mark.parametrize("name", sorted(expected(VENDOR)))
-def test_fixture(name: str) -> None:
-    assert_case(VENDOR, name, parse)
-
-
-def test_catalog_entry() -> None:
-    assert_catalog_entry(INTEGRATION, "GRAYLOG")
 
 
 def test_grouped_event_carries_backlog_fields_and_labels() -> None:
@@ -73,10 +55,6 @@ def test_long_key_value_fits() -> None:
     body["event"]["key"] = "k" * 600
     key = parse(json_request(body), {}).events[0].alert_key
     assert key is not None and len(key) <= 255
-
-
-def test_garbage() -> None:
-    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("body", "words"), [

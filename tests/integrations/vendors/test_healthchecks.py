@@ -6,11 +6,6 @@ import pytest
 
 from tests.integrations.vendors._support_batch2 import (
     assert_bad,
-    assert_case,
-    assert_catalog_entry,
-    assert_rejects_garbage,
-    body_files,
-    expected,
     json_request,
     load_json,
     request_for,
@@ -20,19 +15,6 @@ from tocsin.integrations.base import InboundRequest
 from tocsin.integrations.vendors.healthchecks import INTEGRATION, TEMPLATE, parse
 
 VENDOR = "healthchecks"
-
-
-def test_every_fixture_has_an_expectation() -> None:
-    assert body_files(VENDOR) == sorted(expected(VENDOR))
-
-
-@pytest.mark.parametrize("name", sorted(expected(VENDOR)))
-def test_fixture(name: str) -> None:
-    assert_case(VENDOR, name, parse)
-
-
-def test_catalog_entry() -> None:
-    assert_catalog_entry(INTEGRATION, "HEALTHCHECKS")
 
 
 def test_template_filled_in_as_healthchecks_does_is_the_fixture_shape() -> None:
@@ -59,10 +41,6 @@ def test_tags_links_and_check_json() -> None:
 def test_no_content_type_is_still_json() -> None:
     request = InboundRequest(body=request_for(VENDOR, "up.json").body, headers={})
     assert parse(request, {}).events[0].event_type.value == "RESOLVE"
-
-
-def test_garbage() -> None:
-    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("body", "words"), [

@@ -6,11 +6,6 @@ import pytest
 
 from tests.integrations.vendors._support_batch2 import (
     assert_bad,
-    assert_case,
-    assert_catalog_entry,
-    assert_rejects_garbage,
-    body_files,
-    expected,
     json_request,
     load_json,
     request_for,
@@ -21,19 +16,6 @@ from tocsin.integrations.vendors.honeybadger import INTEGRATION, parse
 
 VENDOR = "honeybadger"
 TOKEN = "hb-webhook-token-1234"
-
-
-def test_every_fixture_has_an_expectation() -> None:
-    assert body_files(VENDOR) == sorted(expected(VENDOR))
-
-
-@pytest.mark.parametrize("name", sorted(expected(VENDOR)))
-def test_fixture(name: str) -> None:
-    assert_case(VENDOR, name, parse)
-
-
-def test_catalog_entry() -> None:
-    assert_catalog_entry(INTEGRATION, "HONEYBADGER")
 
 
 def test_occurred_carries_links_trace_and_no_process_environment() -> None:
@@ -92,10 +74,6 @@ def test_settings() -> None:
         with pytest.raises(Problem) as caught:
             INTEGRATION.validate_settings(bad)
         assert caught.value.status == 400
-
-
-def test_garbage() -> None:
-    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("body", "words"), [

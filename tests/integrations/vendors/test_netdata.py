@@ -6,11 +6,6 @@ import pytest
 
 from tests.integrations.vendors._support_batch2 import (
     assert_bad,
-    assert_case,
-    assert_catalog_entry,
-    assert_rejects_garbage,
-    body_files,
-    expected,
     json_request,
     load_json,
     request_for,
@@ -19,19 +14,6 @@ from tocsin.integrations.base import InboundRequest
 from tocsin.integrations.vendors.netdata import AGENT_SENDER, INTEGRATION, parse
 
 VENDOR = "netdata"
-
-
-def test_every_fixture_has_an_expectation() -> None:
-    assert body_files(VENDOR) == sorted(expected(VENDOR))
-
-
-@pytest.mark.parametrize("name", sorted(expected(VENDOR)))
-def test_fixture(name: str) -> None:
-    assert_case(VENDOR, name, parse)
-
-
-def test_catalog_entry() -> None:
-    assert_catalog_entry(INTEGRATION, "NETDATA")
 
 
 def test_cloud_alert_labels_links_and_rooms() -> None:
@@ -74,10 +56,6 @@ def test_cloud_info_severity_gives_no_event() -> None:
     body = load_json(VENDOR, "cloud_clear.json")
     body["severity"] = "info"
     assert parse(json_request(body), {}).events == []
-
-
-def test_garbage() -> None:
-    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("body", "words"), [

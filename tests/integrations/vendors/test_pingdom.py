@@ -6,32 +6,14 @@ import pytest
 
 from tests.integrations.vendors._support_batch2 import (
     assert_bad,
-    assert_case,
-    assert_catalog_entry,
-    assert_rejects_garbage,
-    body_files,
-    expected,
     json_request,
     load_json,
     request_for,
 )
 from tocsin.integrations.base import InboundRequest
-from tocsin.integrations.vendors.pingdom import INTEGRATION, parse
+from tocsin.integrations.vendors.pingdom import parse
 
 VENDOR = "pingdom"
-
-
-def test_every_fixture_has_an_expectation() -> None:
-    assert body_files(VENDOR) == sorted(expected(VENDOR))
-
-
-@pytest.mark.parametrize("name", sorted(expected(VENDOR)))
-def test_fixture(name: str) -> None:
-    assert_case(VENDOR, name, parse)
-
-
-def test_catalog_entry() -> None:
-    assert_catalog_entry(INTEGRATION, "PINGDOM")
 
 
 def test_down_carries_links_labels_and_details() -> None:
@@ -63,10 +45,6 @@ def test_unknown_state_gives_no_event() -> None:
     body["current_state"] = "PAUSED"
     parsed = parse(json_request(body), {})
     assert parsed.events == [] and not parsed.test
-
-
-def test_garbage() -> None:
-    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("body", "words"), [

@@ -6,32 +6,14 @@ import pytest
 
 from tests.integrations.vendors._support_batch2 import (
     assert_bad,
-    assert_case,
-    assert_catalog_entry,
-    assert_rejects_garbage,
-    body_files,
-    expected,
     json_request,
     load_json,
     request_for,
 )
 from tocsin.integrations.base import InboundRequest
-from tocsin.integrations.vendors.site24x7 import INTEGRATION, parse
+from tocsin.integrations.vendors.site24x7 import parse
 
 VENDOR = "site24x7"
-
-
-def test_every_fixture_has_an_expectation() -> None:
-    assert body_files(VENDOR) == sorted(expected(VENDOR))
-
-
-@pytest.mark.parametrize("name", sorted(expected(VENDOR)))
-def test_fixture(name: str) -> None:
-    assert_case(VENDOR, name, parse)
-
-
-def test_catalog_entry() -> None:
-    assert_catalog_entry(INTEGRATION, "SITE24X7")
 
 
 def test_monitor_id_above_2_53_is_exact() -> None:
@@ -61,10 +43,6 @@ def test_other_status_gives_no_event() -> None:
     body["STATUS"] = "MAINTENANCE"
     parsed = parse(json_request(body), {})
     assert parsed.events == [] and not parsed.test
-
-
-def test_garbage() -> None:
-    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("body", "words"), [

@@ -6,11 +6,6 @@ import pytest
 
 from tests.integrations.vendors._support_batch2 import (
     assert_bad,
-    assert_case,
-    assert_catalog_entry,
-    assert_rejects_garbage,
-    body_files,
-    expected,
     request_for,
 )
 from tocsin.errors import Problem
@@ -23,19 +18,6 @@ FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 def form(**fields: str) -> InboundRequest:
     return InboundRequest(body=urlencode(fields).encode(), headers=FORM)
-
-
-def test_every_fixture_has_an_expectation() -> None:
-    assert body_files(VENDOR) == sorted(expected(VENDOR))
-
-
-@pytest.mark.parametrize("name", sorted(expected(VENDOR)))
-def test_fixture(name: str) -> None:
-    assert_case(VENDOR, name, parse)
-
-
-def test_catalog_entry() -> None:
-    assert_catalog_entry(INTEGRATION, "STATUSCAKE")
 
 
 def test_down_carries_link_tags_and_details() -> None:
@@ -85,10 +67,6 @@ def test_no_settings_is_fine() -> None:
 
 def test_missing_url_keys_on_name() -> None:
     assert parse(form(Status="DOWN", StatusCode="0", Name="Ping box"), {}).events[0].alert_key == "Ping box"
-
-
-def test_garbage() -> None:
-    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("request_", "words"), [

@@ -6,11 +6,6 @@ import pytest
 
 from tests.integrations.vendors._support_batch2 import (
     assert_bad,
-    assert_case,
-    assert_catalog_entry,
-    assert_rejects_garbage,
-    body_files,
-    expected,
     json_request,
     load_json,
     request_for,
@@ -20,19 +15,6 @@ from tocsin.integrations.base import InboundRequest
 from tocsin.integrations.vendors.uptime_kuma import INTEGRATION, parse
 
 VENDOR = "uptime_kuma"
-
-
-def test_every_fixture_has_an_expectation() -> None:
-    assert body_files(VENDOR) == sorted(expected(VENDOR))
-
-
-@pytest.mark.parametrize("name", sorted(expected(VENDOR)))
-def test_fixture(name: str) -> None:
-    assert_case(VENDOR, name, parse)
-
-
-def test_catalog_entry() -> None:
-    assert_catalog_entry(INTEGRATION, "UPTIME_KUMA")
 
 
 def test_down_carries_details_links_and_tags() -> None:
@@ -72,10 +54,6 @@ def test_long_expiry_text_gives_a_key_that_fits() -> None:
     assert key is not None and len(key) <= 255 and key.startswith("cert:[xxx")
     again = parse(json_request({"heartbeat": None, "monitor": None, "msg": msg.replace("3 days", "1 day")}), {})
     assert again.events[0].alert_key == key
-
-
-def test_garbage() -> None:
-    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("body", "words"), [

@@ -6,11 +6,6 @@ import pytest
 
 from tests.integrations.vendors._support_batch2 import (
     assert_bad,
-    assert_case,
-    assert_catalog_entry,
-    assert_rejects_garbage,
-    body_files,
-    expected,
     json_request,
     load_json,
     request_for,
@@ -19,19 +14,6 @@ from tocsin.integrations.base import InboundRequest
 from tocsin.integrations.vendors.uptimerobot import INTEGRATION, TEMPLATE, parse
 
 VENDOR = "uptimerobot"
-
-
-def test_every_fixture_has_an_expectation() -> None:
-    assert body_files(VENDOR) == sorted(expected(VENDOR))
-
-
-@pytest.mark.parametrize("name", sorted(expected(VENDOR)))
-def test_fixture(name: str) -> None:
-    assert_case(VENDOR, name, parse)
-
-
-def test_catalog_entry() -> None:
-    assert_catalog_entry(INTEGRATION, "UPTIMEROBOT")
 
 
 def test_setup_template_is_the_json_uptimerobot_fills_in() -> None:
@@ -62,10 +44,6 @@ def test_unknown_alert_type_gives_no_event() -> None:
     body["alertType"] = "9"
     parsed = parse(json_request(body), {})
     assert parsed.events == [] and not parsed.test
-
-
-def test_garbage() -> None:
-    assert_rejects_garbage(parse)
 
 
 @pytest.mark.parametrize(("body", "words"), [
