@@ -9,26 +9,13 @@ from tocsin.integrations.base import InboundRequest
 from tocsin.integrations.vendors.checkmk import INTEGRATION
 
 from ._support_batch1 import (
-    Case,
     bad_payload,
-    cases,
-    check_case,
-    check_catalog_entry,
     fixture_json,
     fixture_request,
     json_request,
 )
 
 SITE = "https://cmk.example.com/mysite"
-
-
-@pytest.mark.parametrize("case", cases("checkmk"))
-def test_fixture(case: Case) -> None:
-    check_case(INTEGRATION, case)
-
-
-def test_catalog_entry() -> None:
-    check_catalog_entry(INTEGRATION)
 
 
 def test_service_problem_details_labels_and_no_secret() -> None:

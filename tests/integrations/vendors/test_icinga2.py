@@ -6,24 +6,11 @@ from tocsin.alerts.models import EventType
 from tocsin.integrations.vendors.icinga2 import INTEGRATION
 
 from ._support_batch1 import (
-    Case,
     bad_payload,
-    cases,
-    check_case,
-    check_catalog_entry,
     fixture_request,
     form_request,
     json_request,
 )
-
-
-@pytest.mark.parametrize("case", cases("icinga2"))
-def test_fixture(case: Case) -> None:
-    check_case(INTEGRATION, case)
-
-
-def test_catalog_entry() -> None:
-    check_catalog_entry(INTEGRATION)
 
 
 def test_key_uses_the_service_name_and_summary_its_display_name() -> None:

@@ -5,16 +5,7 @@ import pytest
 from tocsin.alerts.models import EventType, Severity
 from tocsin.integrations.vendors.nagios import INTEGRATION
 
-from ._support_batch1 import Case, bad_payload, cases, check_case, check_catalog_entry, fixture_request, form_request
-
-
-@pytest.mark.parametrize("case", cases("nagios"))
-def test_fixture(case: Case) -> None:
-    check_case(INTEGRATION, case)
-
-
-def test_catalog_entry() -> None:
-    check_catalog_entry(INTEGRATION)
+from ._support_batch1 import bad_payload, fixture_request, form_request
 
 
 def test_problem_carries_output_severity_and_host_labels() -> None:

@@ -9,24 +9,11 @@ from tocsin.integrations.base import InboundRequest
 from tocsin.integrations.vendors.rollbar import INTEGRATION
 
 from ._support_batch1 import (
-    Case,
     bad_payload,
-    cases,
-    check_case,
-    check_catalog_entry,
     fixture_json,
     fixture_request,
     json_request,
 )
-
-
-@pytest.mark.parametrize("case", cases("rollbar"))
-def test_fixture(case: Case) -> None:
-    check_case(INTEGRATION, case)
-
-
-def test_catalog_entry() -> None:
-    check_catalog_entry(INTEGRATION)
 
 
 def test_new_item_details_links_and_labels() -> None:

@@ -9,24 +9,11 @@ from tocsin.integrations.base import InboundRequest
 from tocsin.integrations.vendors.zabbix import INTEGRATION
 
 from ._support_batch1 import (
-    Case,
     bad_payload,
-    cases,
-    check_case,
-    check_catalog_entry,
     fixture_json,
     fixture_request,
     json_request,
 )
-
-
-@pytest.mark.parametrize("case", cases("zabbix"))
-def test_fixture(case: Case) -> None:
-    check_case(INTEGRATION, case)
-
-
-def test_catalog_entry() -> None:
-    check_catalog_entry(INTEGRATION)
 
 
 def problem(**changes: Any) -> dict[str, Any]:
