@@ -125,16 +125,18 @@ def get_shifts(
     """Final shifts in the range, each with the layer or override it comes from."""
     schedule = service.get_visible_schedule(session, user, schedule_id)
     window = _window(state, start, until)
-    found = oncall.layered_shifts(session, schedule, window)
-    names = _names(session, {s.user_id for s in found.final} | {s.user_id for ls in found.layers for s in ls.shifts})
-    layer_names = _layer_names(schedule)
-    layers = None
     if include_layers:
-        layers = [LayerShiftsOut(layer=NamedRef(id=ls.layer_id, name=ls.name),
-                                 shifts=[ShiftOut.of(s, names, layer_names) for s in ls.shifts])
-                  for ls in found.layers]
+        found = oncall.layered_shifts(session, schedule, window)
+        final, per_layer = found.final, found.layers
+    else:
+        final, per_layer = oncall.shifts(session, schedule, window), []
+    names = _names(session, {s.user_id for s in final} | {s.user_id for ls in per_layer for s in ls.shifts})
+    layer_names = _layer_names(schedule)
+    layers = [LayerShiftsOut(layer=NamedRef(id=ls.layer_id, name=ls.name),
+                             shifts=[ShiftOut.of(s, names, layer_names) for s in ls.shifts])
+              for ls in per_layer] if include_layers else None
     return ShiftsOut(schedule=NamedRef(id=schedule.id, name=schedule.name), from_=window.start, until=window.end,
-                     shifts=[ShiftOut.of(s, names, layer_names) for s in found.final], layers=layers)
+                     shifts=[ShiftOut.of(s, names, layer_names) for s in final], layers=layers)
 
 
 def _people_of(answers: Iterable[OnCallAnswer]) -> set[int]:
